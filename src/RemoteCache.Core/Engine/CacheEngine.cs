@@ -1,0 +1,195 @@
+using RemoteCache.Core.Chunking;
+using RemoteCache.Core.Diagnostics;
+using RemoteCache.Core.Entries;
+using RemoteCache.Core.Fingerprinting;
+using RemoteCache.Core.Hashing;
+using RemoteCache.Core.Storage;
+
+namespace RemoteCache.Core.Engine;
+
+/// <summary>Saves a step's outputs as an entry of chunks, and restores them byte for byte.</summary>
+public sealed class CacheEngine(ICacheStore store)
+{
+    public ICacheStore Store => store;
+
+    /// <summary>
+    /// Looks the fingerprint up and, on a hit, writes every output where <paramref name="outputs"/> says.
+    /// Nothing is written unless every chunk of every file was found and verified; a failure after writing
+    /// started deletes the outputs so that the step cannot mistake a partial restore for an up-to-date build.
+    /// </summary>
+    public async Task<RestoreOutcome> RestoreAsync(string fingerprint, IReadOnlyList<StepOutput> outputs, CancellationToken cancellationToken)
+    {
+        var bytes = await store.GetEntryAsync(fingerprint, cancellationToken).ConfigureAwait(false);
+        if (bytes is null) return RestoreOutcome.Missed("no entry");
+
+        EntryManifest manifest;
+        try
+        {
+            manifest = EntryManifest.Parse(bytes, fingerprint);
+        }
+        catch (CorruptEntryException e)
+        {
+            await store.DeleteEntryAsync(fingerprint, cancellationToken).ConfigureAwait(false);
+            return new RestoreOutcome(RestoreStatus.Corrupt, Reason: e.Message);
+        }
+
+        var byRole = outputs.ToDictionary(o => o.Role, StringComparer.Ordinal);
+        if (manifest.Files.Count != byRole.Count || manifest.Files.Any(f => !byRole.ContainsKey(f.Name)))
+        {
+            // Same fingerprint, other outputs: cannot happen unless the entry was written by a different SDK logic.
+            return RestoreOutcome.Missed("the entry's outputs differ from this build's");
+        }
+
+        var staged = new List<(string Temp, string Final)>();
+        var ready = false;
+        try
+        {
+            foreach (var file in manifest.Files)
+            {
+                var final = byRole[file.Name].FullPath;
+                var temp = final + ".remotecache-" + Guid.NewGuid().ToString("N")[..8];
+                staged.Add((temp, final));
+                var missing = await WriteFileAsync(file, temp, cancellationToken).ConfigureAwait(false);
+                if (missing is not null)
+                {
+                    return RestoreOutcome.Missed($"chunk {missing[..12]} is no longer in the store");
+                }
+            }
+            ready = true;
+        }
+        catch (CorruptEntryException e)
+        {
+            await store.DeleteEntryAsync(fingerprint, cancellationToken).ConfigureAwait(false);
+            return new RestoreOutcome(RestoreStatus.Corrupt, Reason: e.Message);
+        }
+        finally
+        {
+            if (!ready) DeleteAll(staged.Select(s => s.Temp));
+        }
+
+        var moved = new List<string>();
+        try
+        {
+            var now = DateTime.UtcNow;
+            foreach (var (temp, final) in staged)
+            {
+                Directory.CreateDirectory(Path.GetDirectoryName(final)!);
+                File.Move(temp, final, overwrite: true);
+                moved.Add(final);
+            }
+            // The compiler's incremental check compares times: restored outputs must be newer than every input.
+            foreach (var final in moved) File.SetLastWriteTimeUtc(final, now);
+        }
+        catch
+        {
+            DeleteAll(staged.Select(s => s.Temp));
+            DeleteAll(moved);
+            throw;
+        }
+        return new RestoreOutcome(RestoreStatus.Hit, manifest, manifest.TotalSize);
+    }
+
+    /// <summary>Stores the outputs' chunks that the store lacks, then the entry.</summary>
+    public async Task<SaveOutcome> SaveAsync(
+        string step, string project, string fingerprint, IReadOnlyList<StepOutput> outputs,
+        IReadOnlyList<CompilerWarning> warnings, IReadOnlyList<FingerprintInput> inputs, long durationMs,
+        CancellationToken cancellationToken)
+    {
+        var files = new List<EntryFile>();
+        int chunksNew = 0, chunksTotal = 0;
+        long stored = 0, outputBytes = 0;
+        foreach (var output in outputs)
+        {
+            var data = await File.ReadAllBytesAsync(output.FullPath, cancellationToken).ConfigureAwait(false);
+            outputBytes += data.Length;
+            var chunks = new List<ChunkRef>();
+            var offset = 0;
+            foreach (var length in ContentDefinedChunker.Split(data))
+            {
+                var slice = data.AsMemory(offset, length);
+                offset += length;
+                var digest = Sha256Digest.Of(slice.Span);
+                chunks.Add(new ChunkRef(digest, length));
+                chunksTotal++;
+                if (await store.HasChunkAsync(digest, cancellationToken).ConfigureAwait(false)) continue;
+                var compressed = ChunkCodec.Compress(slice.Span);
+                await store.PutChunkAsync(digest, compressed, cancellationToken).ConfigureAwait(false);
+                chunksNew++;
+                stored += compressed.Length;
+            }
+            files.Add(new EntryFile(output.Role, data.Length, Sha256Digest.Of(data), chunks));
+        }
+
+        var manifest = new EntryManifest
+        {
+            Step = step,
+            Project = project,
+            Fingerprint = fingerprint,
+            CreatedUtc = DateTimeOffset.UtcNow,
+            DurationMs = durationMs,
+            Files = files,
+            Warnings = warnings,
+            Inputs = inputs,
+        };
+        var manifestBytes = manifest.ToBytes();
+        await store.PutEntryAsync(fingerprint, manifestBytes, cancellationToken).ConfigureAwait(false);
+        stored += manifestBytes.Length;
+        return new SaveOutcome(chunksNew, chunksTotal, stored, outputBytes);
+    }
+
+    /// <summary>Writes one file from its chunks; returns the digest of a missing chunk, or null when written and verified.</summary>
+    private async Task<string?> WriteFileAsync(EntryFile file, string path, CancellationToken cancellationToken)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        using var hash = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+        var complete = false;
+        try
+        {
+            await using (var stream = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true))
+            {
+                foreach (var chunk in file.Chunks)
+                {
+                    var stored = await store.GetChunkAsync(chunk.Digest, cancellationToken).ConfigureAwait(false);
+                    if (stored is null) return chunk.Digest;
+                    byte[] data;
+                    try
+                    {
+                        data = ChunkCodec.DecompressVerified(stored, chunk);
+                    }
+                    catch (CorruptEntryException)
+                    {
+                        await store.DeleteChunkAsync(chunk.Digest, cancellationToken).ConfigureAwait(false);
+                        throw;
+                    }
+                    hash.AppendData(data);
+                    await stream.WriteAsync(data, cancellationToken).ConfigureAwait(false);
+                }
+            }
+            if (Convert.ToHexStringLower(hash.GetHashAndReset()) != file.Sha256)
+            {
+                throw new CorruptEntryException($"output '{file.Name}' does not match its digest after reassembly");
+            }
+            complete = true;
+            return null;
+        }
+        finally
+        {
+            if (!complete) DeleteAll([path]);
+        }
+    }
+
+    private static void DeleteAll(IEnumerable<string> paths)
+    {
+        foreach (var path in paths)
+        {
+            try
+            {
+                File.Delete(path);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // Best effort: a leftover temp name is never read as an output.
+            }
+        }
+    }
+}

@@ -1,0 +1,16 @@
+using RemoteCache.Core.Entries;
+
+namespace RemoteCache.Core.Engine;
+
+public enum RestoreStatus
+{
+    Hit,
+    Miss,
+    /// <summary>The entry or a chunk was corrupt; it was removed from the store and the step builds.</summary>
+    Corrupt,
+}
+
+public sealed record RestoreOutcome(RestoreStatus Status, EntryManifest? Manifest = null, long Bytes = 0, string? Reason = null)
+{
+    public static RestoreOutcome Missed(string reason) => new(RestoreStatus.Miss, Reason: reason);
+}

@@ -1,0 +1,29 @@
+using System.Text;
+using System.Text.Json;
+
+namespace RemoteCache.Core.Engine;
+
+/// <summary>One line of CacheSummaryFile.</summary>
+public sealed record SummaryRecord(string Project, string Step, string Fingerprint, string Result, long Bytes, long Milliseconds, string? Tier = null, int? ChunksNew = null, int? ChunksTotal = null);
+
+/// <summary>Appends JSON lines; each line is one write to a file opened for append, so concurrent builds do not interleave.</summary>
+public static class SummaryLog
+{
+    private static readonly JsonSerializerOptions Options = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
+    };
+
+    public static void Append(string path, SummaryRecord record)
+    {
+        var line = Encoding.UTF8.GetBytes(JsonSerializer.Serialize(record, Options) + "\n");
+        var folder = Path.GetDirectoryName(Path.GetFullPath(path));
+        if (!string.IsNullOrEmpty(folder)) Directory.CreateDirectory(folder);
+        using var stream = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete);
+        stream.Write(line);
+    }
+
+    public static IReadOnlyList<SummaryRecord> Read(string path) =>
+        File.ReadAllLines(path).Where(l => l.Length > 0).Select(l => JsonSerializer.Deserialize<SummaryRecord>(l, Options)!).ToList();
+}

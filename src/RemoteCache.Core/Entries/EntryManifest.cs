@@ -1,0 +1,64 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using RemoteCache.Core.Diagnostics;
+using RemoteCache.Core.Fingerprinting;
+
+namespace RemoteCache.Core.Entries;
+
+/// <summary>A chunk of an output file: its digest (of the uncompressed bytes) and sizes.</summary>
+public sealed record ChunkRef(string Digest, int Size);
+
+/// <summary>
+/// An output file of a cached step, named by its role ("assembly", "symbols", …). Restore writes it where the
+/// current build says that role goes, so an entry can never choose a path of its own.
+/// </summary>
+public sealed record EntryFile(string Name, long Size, string Sha256, IReadOnlyList<ChunkRef> Chunks);
+
+/// <summary>
+/// The small document stored under a fingerprint: which files the step wrote, which chunks make them up,
+/// the warnings to replay, and the inputs the fingerprint was made of (to explain later misses).
+/// </summary>
+public sealed record EntryManifest
+{
+    public const int CurrentFormat = 1;
+
+    public int Format { get; init; } = CurrentFormat;
+    public required string Step { get; init; }
+    public required string Project { get; init; }
+    public required string Fingerprint { get; init; }
+    public DateTimeOffset CreatedUtc { get; init; }
+    public long DurationMs { get; init; }
+    public required IReadOnlyList<EntryFile> Files { get; init; }
+    public IReadOnlyList<CompilerWarning> Warnings { get; init; } = [];
+    public IReadOnlyList<FingerprintInput> Inputs { get; init; } = [];
+
+    [JsonIgnore]
+    public long TotalSize => Files.Sum(f => f.Size);
+
+    private static readonly JsonSerializerOptions Options = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    };
+
+    public byte[] ToBytes() => JsonSerializer.SerializeToUtf8Bytes(this, Options);
+
+    /// <summary>Parses and validates a stored manifest; throws <see cref="CorruptEntryException"/> on anything off.</summary>
+    public static EntryManifest Parse(ReadOnlySpan<byte> bytes, string expectedFingerprint)
+    {
+        EntryManifest? manifest;
+        try
+        {
+            manifest = JsonSerializer.Deserialize<EntryManifest>(bytes, Options);
+        }
+        catch (JsonException e)
+        {
+            throw new CorruptEntryException($"entry {Short(expectedFingerprint)} is not valid JSON ({e.Message})");
+        }
+        if (manifest is null) throw new CorruptEntryException($"entry {Short(expectedFingerprint)} is empty");
+        ManifestValidator.Validate(manifest, expectedFingerprint);
+        return manifest;
+    }
+
+    internal static string Short(string fingerprint) => fingerprint.Length > 12 ? fingerprint[..12] : fingerprint;
+}

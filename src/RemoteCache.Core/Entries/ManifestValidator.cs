@@ -1,0 +1,45 @@
+using RemoteCache.Core.Chunking;
+using RemoteCache.Core.Hashing;
+
+namespace RemoteCache.Core.Entries;
+
+/// <summary>Refuses manifests that could write outside the project or allocate without bound.</summary>
+public static class ManifestValidator
+{
+    public const int MaxFiles = 64;
+    public const long MaxFileSize = 4L << 30;
+
+    public static void Validate(EntryManifest manifest, string expectedFingerprint)
+    {
+        var id = EntryManifest.Short(expectedFingerprint);
+        if (manifest.Format != EntryManifest.CurrentFormat) throw new CorruptEntryException($"entry {id} has unknown format {manifest.Format}");
+        if (manifest.Fingerprint != expectedFingerprint) throw new CorruptEntryException($"entry {id} is stored under the wrong fingerprint");
+        if (manifest.Files is null || manifest.Files.Count == 0 || manifest.Files.Count > MaxFiles) throw new CorruptEntryException($"entry {id} lists {manifest.Files?.Count ?? 0} files");
+        foreach (var file in manifest.Files)
+        {
+            if (!IsSafeName(file.Name)) throw new CorruptEntryException($"entry {id} has an invalid file role '{file.Name}'");
+            if (file.Size < 0 || file.Size > MaxFileSize) throw new CorruptEntryException($"entry {id} has an impossible size for '{file.Name}'");
+            if (!Sha256Digest.IsValid(file.Sha256)) throw new CorruptEntryException($"entry {id} has a malformed digest for '{file.Name}'");
+            if (file.Chunks is null) throw new CorruptEntryException($"entry {id} has no chunk list for '{file.Name}'");
+            long sum = 0;
+            foreach (var chunk in file.Chunks)
+            {
+                if (!Sha256Digest.IsValid(chunk.Digest)) throw new CorruptEntryException($"entry {id} has a malformed chunk digest in '{file.Name}'");
+                if (chunk.Size <= 0 || chunk.Size > ContentDefinedChunker.MaxSize) throw new CorruptEntryException($"entry {id} has a chunk of impossible size in '{file.Name}'");
+                sum += chunk.Size;
+            }
+            if (sum != file.Size) throw new CorruptEntryException($"entry {id}: the chunks of '{file.Name}' do not add up to its size");
+        }
+    }
+
+    /// <summary>A role name: letters, digits, '-', '.', '_'; nothing that could be read as a path.</summary>
+    public static bool IsSafeName(string? name)
+    {
+        if (string.IsNullOrEmpty(name) || name.Length > 64 || name.StartsWith('.')) return false;
+        foreach (var c in name)
+        {
+            if (!char.IsAsciiLetterOrDigit(c) && c is not ('-' or '.' or '_')) return false;
+        }
+        return true;
+    }
+}

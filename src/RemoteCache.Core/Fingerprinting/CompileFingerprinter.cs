@@ -1,0 +1,129 @@
+using System.Text;
+using System.Text.RegularExpressions;
+using RemoteCache.Core.Hashing;
+
+namespace RemoteCache.Core.Fingerprinting;
+
+/// <summary>
+/// Computes the fingerprint of a compile: content digests of every input file, the compiler's options, the compiler
+/// itself, and the project's location whenever the outputs would embed it.
+/// </summary>
+public static partial class CompileFingerprinter
+{
+    /// <summary>Bumped whenever the meaning of a fingerprint changes, so old entries simply stop matching.</summary>
+    public const string FormatVersion = "remotecache-compile-v1";
+
+    public static Fingerprint Compute(CompileInputs inputs)
+    {
+        var projectDir = Path.GetFullPath(inputs.ProjectDirectory);
+        var pathMap = ParsePathMap(inputs.PathMap);
+        var contentRoots = new List<(string, string)>
+        {
+            (inputs.NuGetPackageRoot, "{nuget}"),
+            (inputs.DotNetRoot, "{dotnet}"),
+        };
+        // Roots that PathMap rewrites do not reach the outputs, so files under them are named relative to the root.
+        var mappedRoots = pathMap.Select(m => (m.From, "{map:" + m.To + "}")).ToList();
+        var sourceNames = new PathNormalizer(projectDir, mappedRoots);
+        var contentNames = new PathNormalizer(projectDir, mappedRoots.Concat(contentRoots));
+
+        var list = new List<FingerprintInput>
+        {
+            new("format", FormatVersion),
+        };
+
+        // The outputs embed the project's folder (PDB paths, CallerFilePath) unless PathMap rewrites it; Roslyn
+        // applies the first key that matches.
+        var projectWithSlash = sourceNames.ProjectDirectory.Replace('\\', '/');
+        var covering = pathMap.FirstOrDefault(m => projectWithSlash.StartsWith(WithSlash(m.From.Replace('\\', '/')), StringComparison.Ordinal));
+        list.Add(covering.From is null
+            ? new("location:ProjectDirectory", projectWithSlash)
+            : new("location:ProjectDirectory", covering.To + projectWithSlash[WithSlash(covering.From).Length..]));
+        for (var i = 0; i < pathMap.Count; i++)
+        {
+            list.Add(new("pathmap:" + i, pathMap[i].To));
+        }
+
+        foreach (var (name, value) in inputs.Properties)
+        {
+            if (name == "PathMap") continue; // folded above
+            list.Add(new("property:" + name, sourceNames.NormalizeText(value)));
+        }
+
+        foreach (var output in inputs.Outputs)
+        {
+            list.Add(new("output:" + output.Role, sourceNames.Normalize(output.Path)));
+        }
+
+        foreach (var file in inputs.Files)
+        {
+            var full = Path.GetFullPath(file.Path, projectDir);
+            var name = file.Kind == InputFileKind.Source ? sourceNames.Normalize(full) : contentNames.Normalize(full);
+            var digest = file.Kind switch
+            {
+                InputFileKind.EditorConfig => Sha256Digest.Of(sourceNames.NormalizeText(File.ReadAllText(full))),
+                InputFileKind.SourceLink => Sha256Digest.Of(sourceNames.NormalizeText(
+                    inputs.IgnoreSourceRevision ? CommitSha().Replace(File.ReadAllText(full), "{commit}") : File.ReadAllText(full))),
+                _ => FileDigestCache.Get(full),
+            };
+            var value = new StringBuilder(digest);
+            foreach (var (key, metaValue) in file.Metadata)
+            {
+                if (!string.IsNullOrEmpty(metaValue)) value.Append(';').Append(key).Append('=').Append(metaValue);
+            }
+            list.Add(new(file.Category + ":" + name, value.ToString()));
+        }
+
+        return new Fingerprint(Hash(list), list);
+    }
+
+    /// <summary>The order of inputs matters (source order changes emitted metadata), so it is kept as given.</summary>
+    public static string Hash(IEnumerable<FingerprintInput> inputs)
+    {
+        var text = new StringBuilder();
+        foreach (var input in inputs)
+        {
+            text.Append(Escape(input.Name)).Append('\t').Append(Escape(input.Value)).Append('\n');
+        }
+        return Sha256Digest.Of(text.ToString());
+    }
+
+    internal static List<(string From, string To)> ParsePathMap(string pathMap)
+    {
+        // Roslyn's syntax: key=value pairs separated by commas; "==" and ",," escape literal characters.
+        var result = new List<(string, string)>();
+        foreach (var pair in SplitUnescaped(pathMap, ','))
+        {
+            var parts = SplitUnescaped(pair, '=');
+            if (parts.Count != 2 || parts[0].Length == 0) continue;
+            result.Add((parts[0], parts[1]));
+        }
+        return result;
+    }
+
+    private static List<string> SplitUnescaped(string text, char separator)
+    {
+        var parts = new List<string>();
+        var current = new StringBuilder();
+        for (var i = 0; i < text.Length; i++)
+        {
+            if (text[i] == separator)
+            {
+                if (i + 1 < text.Length && text[i + 1] == separator) { current.Append(separator); i++; continue; }
+                parts.Add(current.ToString());
+                current.Clear();
+                continue;
+            }
+            current.Append(text[i]);
+        }
+        if (current.Length > 0) parts.Add(current.ToString());
+        return parts;
+    }
+
+    private static string WithSlash(string path) => path.EndsWith('/') || path.EndsWith('\\') ? path : path + "/";
+
+    private static string Escape(string s) => s.Replace("\\", "\\\\").Replace("\t", "\\t").Replace("\n", "\\n").Replace("\r", "\\r");
+
+    [GeneratedRegex("\\b[0-9a-f]{40}\\b")]
+    private static partial Regex CommitSha();
+}

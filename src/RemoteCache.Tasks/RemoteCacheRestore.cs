@@ -1,0 +1,122 @@
+using System.Diagnostics;
+using Microsoft.Build.Framework;
+using RemoteCache.Core.Diagnostics;
+using RemoteCache.Core.Engine;
+using RemoteCache.Core.Fingerprinting;
+using RemoteCache.Core.Storage;
+
+namespace RemoteCache.Tasks;
+
+/// <summary>
+/// Fingerprints a step's inputs and, on a hit, restores its outputs and replays its warnings.
+/// Never fails the build: every problem becomes a warning and a miss.
+/// </summary>
+public sealed class RemoteCacheRestore : CacheTaskBase
+{
+    /// <summary>Item metadata the compiler reads from its inputs; the rest does not reach the outputs.</summary>
+    private static readonly string[] RelevantMetadata = ["Aliases", "EmbedInteropTypes", "LogicalName", "Access", "WithCulture"];
+
+    /// <summary>Name = property name, metadata Value = its value.</summary>
+    public ITaskItem[] Properties { get; set; } = [];
+
+    /// <summary>Metadata Category (e.g. source, reference) and Kind (Source, Content, EditorConfig, SourceLink).</summary>
+    public ITaskItem[] InputFiles { get; set; } = [];
+
+    /// <summary>Full paths of the step's outputs, metadata Role.</summary>
+    [Required] public ITaskItem[] Outputs { get; set; } = [];
+
+    public string PathMap { get; set; } = "";
+    public string NuGetPackageRoot { get; set; } = "";
+    public string DotNetRoot { get; set; } = "";
+    public bool IgnoreSourceRevision { get; set; } = true;
+
+    /// <summary>The fingerprint, empty when none was computed.</summary>
+    [Output] public string Fingerprint { get; set; } = "";
+
+    /// <summary>hit-local, miss, off, or error (the cache could not be used; the step builds and is not saved).</summary>
+    [Output] public string Result { get; set; } = "";
+
+    public override bool Execute()
+    {
+        var started = Stopwatch.GetTimestamp();
+        if (!TryReadSettings(out var mode, out _) || mode == Core.Engine.CacheMode.Off)
+        {
+            Result = "off";
+            AppendSummary(new SummaryRecord(ProjectName, Step, "", Result, 0, 0));
+            return true;
+        }
+
+        Fingerprint fingerprint;
+        try
+        {
+            fingerprint = CompileFingerprinter.Compute(ToInputs());
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            Warn(WarningCodes.Fingerprint, $"could not fingerprint {ProjectName} ({e.Message}); building without the cache.");
+            Result = "error";
+            return true;
+        }
+        Fingerprint = fingerprint.Value;
+        BuildEngine4.RegisterTaskObject(StateKey(ProjectDirectory, Step), new StepState(fingerprint, Stopwatch.GetTimestamp()),
+            RegisteredTaskObjectLifetime.Build, allowEarlyCollection: false);
+
+        Result = "miss";
+        if (!mode.CanRead()) return true;
+
+        using var store = OpenLocal();
+        var outputs = Outputs.Select(o => new StepOutput(o.GetMetadata("Role"), o.GetMetadata("FullPath"))).ToList();
+        RestoreOutcome outcome;
+        try
+        {
+            using var timeout = TimeoutSource();
+            outcome = new CacheEngine(store).RestoreAsync(fingerprint.Value, outputs, timeout.Token).GetAwaiter().GetResult();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or OperationCanceledException or CacheUnavailableException)
+        {
+            WarnOnce(WarningCodes.RestoreFailed, CacheLocalDir, $"could not read the local cache in '{CacheLocalDir}' ({e.Message}); building without it.");
+            return true;
+        }
+
+        switch (outcome.Status)
+        {
+            case RestoreStatus.Hit:
+                Result = "hit-local";
+                foreach (var warning in outcome.Manifest!.Warnings) Replay(warning);
+                Log.LogMessage(MessageImportance.High, "RemoteCache: {0} {1} restored from local cache ({2} files, {3}) [{4}]",
+                    ProjectName, Step, outcome.Manifest.Files.Count, ByteSize.Format(outcome.Bytes), fingerprint.Short);
+                AppendSummary(new SummaryRecord(ProjectName, Step, fingerprint.Value, Result, outcome.Bytes,
+                    (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds, "local"));
+                break;
+            case RestoreStatus.Corrupt:
+                Warn(WarningCodes.CorruptEntry, $"the local cache entry for {ProjectName} {Step} was corrupt ({outcome.Reason}); it was removed and the step builds normally.");
+                break;
+            default:
+                Log.LogMessage(MessageImportance.Normal, "RemoteCache: {0} {1} not in cache ({2}) [{3}]", ProjectName, Step, outcome.Reason, fingerprint.Short);
+                break;
+        }
+        return true;
+    }
+
+    private void Replay(CompilerWarning warning)
+    {
+        var file = string.IsNullOrEmpty(warning.File) ? null : Path.GetFullPath(Path.Combine(ProjectDirectory, warning.File));
+        Log.LogWarning(null, warning.Code, null, file, warning.Line, warning.Column, warning.EndLine, warning.EndColumn, warning.Message);
+    }
+
+    private CompileInputs ToInputs() => new()
+    {
+        ProjectDirectory = ProjectDirectory,
+        Properties = Properties.Select(p => KeyValuePair.Create(p.ItemSpec, p.GetMetadata("Value"))).ToList(),
+        Files = InputFiles.Select(f => new InputFile(
+            f.GetMetadata("Category"),
+            Enum.TryParse<InputFileKind>(f.GetMetadata("Kind"), out var kind) ? kind : InputFileKind.Content,
+            f.GetMetadata("FullPath"),
+            RelevantMetadata.Select(m => KeyValuePair.Create(m, f.GetMetadata(m))).Where(m => m.Value.Length > 0).ToList())).ToList(),
+        Outputs = Outputs.Select(o => new OutputFile(o.GetMetadata("Role"), o.GetMetadata("FullPath"))).ToList(),
+        PathMap = PathMap,
+        NuGetPackageRoot = NuGetPackageRoot,
+        DotNetRoot = DotNetRoot,
+        IgnoreSourceRevision = IgnoreSourceRevision,
+    };
+}

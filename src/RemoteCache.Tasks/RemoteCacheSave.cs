@@ -1,0 +1,94 @@
+using Microsoft.Build.Framework;
+using RemoteCache.Core.Diagnostics;
+using RemoteCache.Core.Engine;
+using RemoteCache.Core.Storage;
+
+namespace RemoteCache.Tasks;
+
+/// <summary>
+/// After a step that missed has run and succeeded, stores its outputs and warnings under the fingerprint.
+/// Never fails the build: a failed save is a warning.
+/// </summary>
+public sealed class RemoteCacheSave : CacheTaskBase
+{
+    [Required] public string Fingerprint { get; set; } = "";
+
+    /// <summary>Full paths of the step's outputs, metadata Role.</summary>
+    [Required] public ITaskItem[] Outputs { get; set; } = [];
+
+    /// <summary>The compiler's SARIF log (ErrorLog property value; a ",version=" suffix is allowed).</summary>
+    public string ErrorLog { get; set; } = "";
+
+    public override bool Execute()
+    {
+        if (!TryReadSettings(out var mode, out var sizeLimit) || !mode.CanWrite()) return true;
+        if (BuildEngine4.GetRegisteredTaskObject(StateKey(ProjectDirectory, Step), RegisteredTaskObjectLifetime.Build) is not StepState state
+            || state.Fingerprint.Value != Fingerprint)
+        {
+            Log.LogMessage(MessageImportance.Low, "RemoteCache: no fingerprint recorded for {0} {1}; not saving.", ProjectName, Step);
+            return true;
+        }
+        var elapsedMs = state.ElapsedMs;
+
+        var outputs = Outputs.Select(o => new StepOutput(o.GetMetadata("Role"), o.GetMetadata("FullPath"))).ToList();
+        var missing = outputs.FirstOrDefault(o => !File.Exists(o.FullPath));
+        if (missing is not null)
+        {
+            Log.LogMessage(MessageImportance.Normal, "RemoteCache: {0} {1} did not write '{2}'; not saving.", ProjectName, Step, missing.FullPath);
+            return true;
+        }
+
+        IReadOnlyList<CompilerWarning> warnings = [];
+        var sarif = SarifLog.PathOf(ErrorLog);
+        if (sarif.Length > 0)
+        {
+            var sarifPath = Path.GetFullPath(sarif, ProjectDirectory);
+            try
+            {
+                var log = SarifLog.Read(sarifPath, ProjectDirectory);
+                if (log.HasErrors) return true;
+                warnings = log.Warnings;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Text.Json.JsonException)
+            {
+                // Without the warnings a hit could not replay them: better not to save than to hide them later.
+                Log.LogMessage(MessageImportance.Normal, "RemoteCache: cannot read the compiler log '{0}' ({1}); not saving.", sarifPath, e.Message);
+                return true;
+            }
+        }
+
+        var total = outputs.Sum(o => new FileInfo(o.FullPath).Length);
+        if (total > sizeLimit)
+        {
+            WarnOnce(WarningCodes.TooLarge, ProjectName + Step,
+                $"{ProjectName} {Step} outputs ({ByteSize.Format(total)}) exceed CacheLocalSizeLimit ({ByteSize.Format(sizeLimit)}); not cached. Raise CacheLocalSizeLimit to cache it.");
+            AppendSummary(new SummaryRecord(ProjectName, Step, Fingerprint, "error", 0, elapsedMs));
+            return true;
+        }
+
+        using var store = OpenLocal();
+        try
+        {
+            store.EnsureWritable();
+            using var timeout = TimeoutSource();
+            var outcome = new CacheEngine(store)
+                .SaveAsync(Step, ProjectName, Fingerprint, outputs, warnings, state.Fingerprint.Inputs, elapsedMs, timeout.Token)
+                .GetAwaiter().GetResult();
+            Log.LogMessage(MessageImportance.High, "RemoteCache: {0} {1} saved to local cache (stored {2}/{3} chunks, {4}) [{5}]",
+                ProjectName, Step, outcome.ChunksNew, outcome.ChunksTotal, ByteSize.Format(outcome.BytesStored), state.Fingerprint.Short);
+            AppendSummary(new SummaryRecord(ProjectName, Step, Fingerprint, "miss", outcome.BytesStored, elapsedMs, "local", outcome.ChunksNew, outcome.ChunksTotal));
+            store.Evict(sizeLimit);
+        }
+        catch (CacheUnavailableException e)
+        {
+            WarnOnce(WarningCodes.Unavailable, CacheLocalDir, e.Message + "; building without saving to it.");
+            AppendSummary(new SummaryRecord(ProjectName, Step, Fingerprint, "error", 0, elapsedMs));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or OperationCanceledException)
+        {
+            WarnOnce(WarningCodes.SaveFailed, CacheLocalDir, $"could not save {ProjectName} {Step} to the local cache in '{CacheLocalDir}' ({e.Message}); the build is not affected.");
+            AppendSummary(new SummaryRecord(ProjectName, Step, Fingerprint, "error", 0, elapsedMs));
+        }
+        return true;
+    }
+}

@@ -1,0 +1,10 @@
+using System.Diagnostics;
+using RemoteCache.Core.Fingerprinting;
+
+namespace RemoteCache.Tasks;
+
+/// <summary>Handed from the restore task to the save task of the same project build (same node, same process).</summary>
+internal sealed record StepState(Fingerprint Fingerprint, long StartTimestamp)
+{
+    public long ElapsedMs => (long)Stopwatch.GetElapsedTime(StartTimestamp).TotalMilliseconds;
+}

@@ -1,0 +1,13 @@
+namespace RemoteCache.Tasks;
+
+/// <summary>Codes of the SDK's own warnings, so users can find them in docs and suppress them with MSBuildWarningsAsMessages.</summary>
+internal static class WarningCodes
+{
+    public const string Unavailable = "RCACHE001";
+    public const string CorruptEntry = "RCACHE002";
+    public const string Configuration = "RCACHE003";
+    public const string SaveFailed = "RCACHE004";
+    public const string TooLarge = "RCACHE005";
+    public const string Fingerprint = "RCACHE006";
+    public const string RestoreFailed = "RCACHE007";
+}

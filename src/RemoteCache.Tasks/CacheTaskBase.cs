@@ -41,6 +41,7 @@ public abstract class CacheTaskBase : MSBuildTask, ICancelableTask
                 $"CacheMode '{CacheMode}' is not one of ReadWrite, ReadOnly, WriteOnly, Off; the cache is off for this build.");
             return false;
         }
+        if (mode == Core.Engine.CacheMode.Off) return true;
         if (!ByteSize.TryParse(CacheLocalSizeLimit, out sizeLimit) || sizeLimit <= 0)
         {
             WarnOnce(WarningCodes.Configuration, "CacheLocalSizeLimit",

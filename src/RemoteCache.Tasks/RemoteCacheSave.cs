@@ -60,7 +60,7 @@ public sealed class RemoteCacheSave : CacheTaskBase
         var total = outputs.Sum(o => new FileInfo(o.FullPath).Length);
         if (total > sizeLimit)
         {
-            WarnOnce(WarningCodes.TooLarge, ProjectName + Step,
+            WarnOnce(WarningCodes.TooLarge, CacheLocalDir,
                 $"{ProjectName} {Step} outputs ({ByteSize.Format(total)}) exceed CacheLocalSizeLimit ({ByteSize.Format(sizeLimit)}); not cached. Raise CacheLocalSizeLimit to cache it.");
             AppendSummary(new SummaryRecord(ProjectName, Step, Fingerprint, "error", 0, elapsedMs));
             return true;

@@ -60,6 +60,7 @@ public sealed class CacheEngine(ICacheStore store)
         catch (CorruptEntryException e)
         {
             await store.DeleteEntryAsync(fingerprint, cancellationToken).ConfigureAwait(false);
+            await PurgeCorruptChunksAsync(manifest, cancellationToken).ConfigureAwait(false);
             return new RestoreOutcome(RestoreStatus.Corrupt, Reason: e.Message);
         }
         finally
@@ -135,6 +136,27 @@ public sealed class CacheEngine(ICacheStore store)
         await store.PutEntryAsync(fingerprint, manifestBytes, cancellationToken).ConfigureAwait(false);
         stored += manifestBytes.Length;
         return new SaveOutcome(chunksNew, chunksTotal, stored, outputBytes);
+    }
+
+    /// <summary>
+    /// Removes every corrupt chunk of an entry, not only the first one found: a later save trusts chunks that
+    /// exist, so one left behind would poison the entry written after the rebuild.
+    /// </summary>
+    private async Task PurgeCorruptChunksAsync(EntryManifest manifest, CancellationToken cancellationToken)
+    {
+        foreach (var chunk in manifest.Files.SelectMany(f => f.Chunks).DistinctBy(c => c.Digest))
+        {
+            var stored = await store.GetChunkAsync(chunk.Digest, cancellationToken).ConfigureAwait(false);
+            if (stored is null) continue;
+            try
+            {
+                ChunkCodec.DecompressVerified(stored, chunk);
+            }
+            catch (CorruptEntryException)
+            {
+                await store.DeleteChunkAsync(chunk.Digest, cancellationToken).ConfigureAwait(false);
+            }
+        }
     }
 
     /// <summary>Writes one file from its chunks; returns the digest of a missing chunk, or null when written and verified.</summary>

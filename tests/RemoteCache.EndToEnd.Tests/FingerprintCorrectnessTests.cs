@@ -1,0 +1,40 @@
+using RemoteCache.EndToEnd.Tests.Infrastructure;
+using Xunit;
+
+namespace RemoteCache.EndToEnd.Tests;
+
+/// <summary>
+/// Acceptance 2: each change makes exactly the affected projects miss, leaves the others hitting, and the result is
+/// byte for byte what a build without the cache produces.
+/// </summary>
+public sealed class FingerprintCorrectnessTests
+{
+    [Theory]
+    [MemberData(nameof(FingerprintScenarios.Names), MemberType = typeof(FingerprintScenarios))]
+    public void ChangeMissesExactlyTheAffectedProjects(string name)
+    {
+        var scenario = FingerprintScenarios.All.Single(s => s.Name == name);
+        using var ws = new Workspace("scenario");
+        SampleSolution.Create(ws);
+        var baseline = ws.Build();
+        Assert.True(baseline.Succeeded, baseline.Describe());
+
+        if (!scenario.KeepObj) ws.Clean();
+        scenario.Change(ws);
+        var changed = ws.Build(scenario.Arguments);
+
+        Assert.True(changed.Succeeded, changed.Describe());
+        foreach (var project in scenario.Missing)
+        {
+            Assert.True(changed.CompileResults.GetValueOrDefault(project) == "miss", $"{project} should miss after '{name}'\n{changed.Describe()}");
+        }
+        foreach (var project in scenario.Hitting)
+        {
+            Assert.True(changed.CompileResults.GetValueOrDefault(project) == "hit-local", $"{project} should hit after '{name}'\n{changed.Describe()}");
+        }
+        var run = SampleSolution.RunApp(ws.Source, scenario.Configuration);
+        Assert.Equal(0, run.ExitCode);
+
+        NoCacheBuild.AssertSameOutputs(ws, OutputSnapshot.Take(ws.Source), scenario.Arguments);
+    }
+}

@@ -1,0 +1,72 @@
+using RemoteCache.EndToEnd.Tests.Infrastructure;
+using Xunit;
+
+namespace RemoteCache.EndToEnd.Tests;
+
+/// <summary>
+/// A change to the sample solution and what it must do: the projects that must miss, the projects that must still
+/// hit, and build arguments for the build after the change. <see cref="KeepObj"/> builds incrementally instead of
+/// from a clean tree.
+/// </summary>
+public sealed record FingerprintScenario(string Name, Action<Workspace> Change, string[] Missing, string[] Hitting)
+{
+    public string[] Arguments { get; init; } = [];
+    public bool KeepObj { get; init; }
+    public string Configuration { get; init; } = "Debug";
+
+    public override string ToString() => Name;
+}
+
+public static class FingerprintScenarios
+{
+    public static readonly FingerprintScenario[] All =
+    [
+        new("source edit", ws => SampleSolution.Replace(ws, "Lib/Greeter.cs", "\" from lib\"", "\" from the lib\""),
+            Missing: ["Lib"], Hitting: ["Util", "App"]),
+        new("source file added", ws => ws.Write("Lib/Extra.cs", "namespace Lib;\ninternal static class Extra { internal const int Value = 1; }\n"),
+            Missing: ["Lib"], Hitting: ["Util"]),
+        new("source file removed", ws => ws.Delete("Lib/Helper.cs"),
+            Missing: ["Lib"], Hitting: ["Util"]),
+        new("source file renamed", ws => File.Move(ws.PathOf("Lib/Helper.cs"), ws.PathOf("Lib/Helpers.cs")),
+            Missing: ["Lib"], Hitting: ["Util"]),
+        new("referenced project's public API", ws => SampleSolution.Replace(ws, "Util/Text.cs",
+                "private static string Suffix()", "public static string Whisper(string s) { return s.ToLowerInvariant(); }\n\n        private static string Suffix()"),
+            Missing: ["Util", "Lib", "App"], Hitting: []),
+        // Reference assemblies do not change with a method body, so the projects that use Util keep hitting.
+        new("referenced project's private code", ws => SampleSolution.Replace(ws, "Util/Text.cs", "return \"!\";", "return \"!!\";"),
+            Missing: ["Util"], Hitting: ["Lib", "App"]),
+        new("PackageReference version", ws => SampleSolution.Replace(ws, "Lib/Lib.csproj", "Version=\"13.0.1\"", "Version=\"13.0.3\""),
+            Missing: ["Lib"], Hitting: ["Util"]),
+        new("DefineConstants", ws => SampleSolution.Replace(ws, "Lib/Lib.csproj", "<GenerateDocumentationFile>",
+                "<DefineConstants>$(DefineConstants);EXTRA</DefineConstants>\n    <GenerateDocumentationFile>"),
+            Missing: ["Lib"], Hitting: ["Util"]),
+        new("Configuration", _ => { }, Missing: ["Util", "Lib", "App"], Hitting: []) { Arguments = ["-c", "Release"], Configuration = "Release" },
+        new("TargetFramework", ws => SampleSolution.Replace(ws, "Util/Util.csproj", "<TargetFramework>net10.0</TargetFramework>", "<TargetFramework>netstandard2.0</TargetFramework>"),
+            Missing: ["Util", "Lib", "App"], Hitting: []),
+        new("LangVersion", ws => SampleSolution.Replace(ws, "Lib/Lib.csproj", "<GenerateDocumentationFile>", "<LangVersion>12</LangVersion>\n    <GenerateDocumentationFile>"),
+            Missing: ["Lib"], Hitting: ["Util"]),
+        new("Nullable", ws => SampleSolution.Replace(ws, "Lib/Lib.csproj", "<GenerateDocumentationFile>", "<Nullable>enable</Nullable>\n    <GenerateDocumentationFile>"),
+            Missing: ["Lib"], Hitting: ["Util"]),
+        new(".editorconfig rule", ws => ws.Write("Lib/.editorconfig", "root = true\n\n[*.cs]\ndotnet_diagnostic.CS0168.severity = none\n"),
+            Missing: ["Lib"], Hitting: ["Util", "App"]),
+        new("globalconfig rule", ws => ws.Write("Lib/rules.globalconfig", "is_global = true\ndotnet_diagnostic.CS0168.severity = none\n"),
+            Missing: ["Lib"], Hitting: ["Util", "App"]),
+        new("AdditionalFiles content", ws => ws.Write("Lib/data.txt", "additional data v2"),
+            Missing: ["Lib"], Hitting: ["Util", "App"]),
+        new("source generator package", ws => SampleSolution.Replace(ws, "Lib/Lib.csproj", "<PackageReference Include=\"Newtonsoft.Json\"",
+                "<PackageReference Include=\"PolySharp\" Version=\"1.16.0\" PrivateAssets=\"all\" />\n    <PackageReference Include=\"Newtonsoft.Json\""),
+            Missing: ["Lib"], Hitting: ["Util"]),
+        new("embedded resource", ws => ws.Write("Lib/greeting.txt", "howdy"),
+            Missing: ["Lib"], Hitting: ["Util", "App"]),
+        new("compiler version", _ => { }, Missing: ["Util", "Lib", "App"], Hitting: []) { Arguments = [$"-p:RoslynTargetsPath={ModifiedCompiler.Folder}"] },
+        new("timestamp only", ws => File.SetLastWriteTimeUtc(ws.PathOf("Lib/Greeter.cs"), DateTime.UtcNow.AddSeconds(1)),
+            Missing: [], Hitting: ["Lib"]) { KeepObj = true },
+    ];
+
+    public static TheoryData<string> Names()
+    {
+        var data = new TheoryData<string>();
+        foreach (var scenario in All) data.Add(scenario.Name);
+        return data;
+    }
+}

@@ -1,0 +1,19 @@
+using RemoteCache.Core.Engine;
+
+namespace RemoteCache.EndToEnd.Tests.Infrastructure;
+
+/// <summary>The outcome of one `dotnet build`: exit code, console output and the cache's summary lines.</summary>
+public sealed record BuildResult(int ExitCode, string Output, IReadOnlyList<SummaryRecord> Summary)
+{
+    public bool Succeeded => ExitCode == 0;
+
+    /// <summary>The compile result of each project ("hit-local", "miss", …); a project absent did no cache work.</summary>
+    public IReadOnlyDictionary<string, string> CompileResults =>
+        Summary.Where(r => r.Step == "compile").GroupBy(r => r.Project).ToDictionary(g => g.Key, g => g.Last().Result);
+
+    /// <summary>Distinct warning lines with the given code (the console logger repeats warnings in its final summary).</summary>
+    public IReadOnlyList<string> Warnings(string code) =>
+        Output.Split('\n').Select(l => l.Trim()).Where(l => l.Contains("warning " + code, StringComparison.Ordinal)).Distinct().ToList();
+
+    public string Describe() => $"exit code {ExitCode}\n{Output}";
+}

@@ -1,0 +1,97 @@
+using RemoteCache.Core.Engine;
+
+namespace RemoteCache.EndToEnd.Tests.Infrastructure;
+
+/// <summary>
+/// A scratch folder with a source tree (src/) that uses the packed SDK, a local cache folder (cache/) outside that
+/// tree, and helpers to build it with real `dotnet build`.
+/// </summary>
+public sealed class Workspace : IDisposable
+{
+    private int _builds;
+
+    public Workspace(string name)
+    {
+        Root = Path.Combine(RepositoryPaths.TestRoot, "ws", name + "-" + Guid.NewGuid().ToString("N")[..8]);
+        Source = Path.Combine(Root, "src");
+        CacheDir = Path.Combine(Root, "cache");
+        Directory.CreateDirectory(Source);
+        WriteSdkFiles(Source);
+    }
+
+    public string Root { get; }
+
+    /// <summary>The source tree; its own folder can be replaced by a clone (see <see cref="UseSource"/>).</summary>
+    public string Source { get; private set; }
+
+    public string CacheDir { get; set; }
+
+    /// <summary>Makes NuGet.config and global.json so that a tree finds the packed SDK.</summary>
+    public static void WriteSdkFiles(string folder)
+    {
+        File.WriteAllText(Path.Combine(folder, "NuGet.config"), $"""
+            <?xml version="1.0" encoding="utf-8"?>
+            <configuration>
+              <packageSources>
+                <clear />
+                <add key="remotecache-under-test" value="{SdkPackage.Feed}" />
+                <add key="nuget.org" value="https://api.nuget.org/v3/index.json" />
+              </packageSources>
+            </configuration>
+            """);
+        File.WriteAllText(Path.Combine(folder, "global.json"), $$"""
+            { "msbuild-sdks": { "RemoteCache.Sdk": "{{SdkPackage.Version}}" } }
+            """);
+    }
+
+    public void UseSource(string folder) => Source = folder;
+
+    public string PathOf(string relative) => Path.Combine(Source, relative);
+
+    public void Write(string relative, string content)
+    {
+        var path = PathOf(relative);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        File.WriteAllText(path, content);
+    }
+
+    public void Delete(string relative) => File.Delete(PathOf(relative));
+
+    /// <summary>Runs `dotnet build` in the source tree with this workspace's cache and a fresh summary file.</summary>
+    public BuildResult Build(params string[] arguments) => BuildIn(Source, arguments);
+
+    public BuildResult BuildIn(string folder, params string[] arguments)
+    {
+        var summary = Path.Combine(Root, $"summary-{Interlocked.Increment(ref _builds)}.jsonl");
+        var args = new List<string> { "build", "-nologo", "-tl:off", "-v:m", $"-p:CacheLocalDir={CacheDir}", $"-p:CacheSummaryFile={summary}" };
+        args.AddRange(arguments);
+        var result = ProcessRunner.Run("dotnet", args, folder, DotnetEnvironment.Variables);
+        var records = File.Exists(summary) ? SummaryLog.Read(summary) : [];
+        return new BuildResult(result.ExitCode, result.Output, records);
+    }
+
+    /// <summary>Deletes every bin/ and obj/ folder of the source tree: a clean checkout.</summary>
+    public void Clean() => CleanTree(Source);
+
+    public static void CleanTree(string folder)
+    {
+        foreach (var dir in Directory.GetDirectories(folder, "*", SearchOption.AllDirectories)
+                     .Where(d => Path.GetFileName(d) is "bin" or "obj").OrderByDescending(d => d.Length))
+        {
+            if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    public void Dispose()
+    {
+        if (Environment.GetEnvironmentVariable("REMOTECACHE_KEEP_TEST_DIRS") == "1") return;
+        try
+        {
+            Directory.Delete(Root, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A build process still holding a file: the OS temp cleaner gets it later.
+        }
+    }
+}

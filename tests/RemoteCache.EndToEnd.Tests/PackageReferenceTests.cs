@@ -1,0 +1,38 @@
+using RemoteCache.EndToEnd.Tests.Infrastructure;
+using Xunit;
+
+namespace RemoteCache.EndToEnd.Tests;
+
+/// <summary>The whole-repository form: a PackageReference in Directory.Build.props instead of an Sdk element per project.</summary>
+public sealed class PackageReferenceTests
+{
+    [Fact]
+    public void PackageReferenceFromDirectoryBuildPropsCachesEveryProject()
+    {
+        using var ws = new Workspace("package-reference");
+        SampleSolution.Create(ws);
+        foreach (var project in SampleSolution.Projects)
+        {
+            SampleSolution.Replace(ws, $"{project}/{project}.csproj", "  <Sdk Name=\"RemoteCache.Sdk\" />\n", "");
+        }
+        ws.Write("Directory.Build.props", $"""
+            <Project>
+              <ItemGroup>
+                <PackageReference Include="RemoteCache.Sdk" Version="{SdkPackage.Version}" PrivateAssets="all" />
+              </ItemGroup>
+            </Project>
+            """);
+        Git.InitWithRemote(ws.Source);
+        var first = ws.Build("-p:ContinuousIntegrationBuild=true");
+        Assert.True(first.Succeeded, first.Describe());
+        Assert.All(SampleSolution.Projects, p => Assert.Equal("miss", first.CompileResults.GetValueOrDefault(p)));
+        var outputs = OutputSnapshot.Take(ws.Source);
+
+        ws.Clean();
+        var second = ws.Build("-p:ContinuousIntegrationBuild=true");
+
+        Assert.True(second.Succeeded, second.Describe());
+        Assert.All(SampleSolution.Projects, p => Assert.Equal("hit-local", second.CompileResults.GetValueOrDefault(p)));
+        OutputSnapshot.AssertIdentical(outputs, OutputSnapshot.Take(ws.Source));
+    }
+}

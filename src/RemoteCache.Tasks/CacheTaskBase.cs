@@ -11,6 +11,8 @@ public abstract class CacheTaskBase : MSBuildTask, ICancelableTask
     private readonly CancellationTokenSource _cancel = new();
 
     [Required] public string ProjectName { get; set; } = "";
+    /// <summary>The project file, which the SDK's own warnings point at.</summary>
+    [Required] public string ProjectFile { get; set; } = "";
     [Required] public string ProjectDirectory { get; set; } = "";
     [Required] public string Step { get; set; } = "";
     public string CacheMode { get; set; } = "";
@@ -69,7 +71,7 @@ public abstract class CacheTaskBase : MSBuildTask, ICancelableTask
         if (engine.GetRegisteredTaskObject(key, RegisteredTaskObjectLifetime.Build) is null)
         {
             engine.RegisterTaskObject(key, new object(), RegisteredTaskObjectLifetime.Build, allowEarlyCollection: false);
-            Log.LogWarning(null, code, null, ProjectFile(), 0, 0, 0, 0, "RemoteCache: " + message);
+            Log.LogWarning(null, code, null, ProjectFile, 0, 0, 0, 0, "RemoteCache: " + message);
         }
         else
         {
@@ -78,7 +80,7 @@ public abstract class CacheTaskBase : MSBuildTask, ICancelableTask
     }
 
     protected void Warn(string code, string message) =>
-        Log.LogWarning(null, code, null, ProjectFile(), 0, 0, 0, 0, "RemoteCache: " + message);
+        Log.LogWarning(null, code, null, ProjectFile, 0, 0, 0, 0, "RemoteCache: " + message);
 
     protected void AppendSummary(SummaryRecord record)
     {
@@ -94,6 +96,4 @@ public abstract class CacheTaskBase : MSBuildTask, ICancelableTask
     }
 
     protected static string StateKey(string projectDirectory, string step) => "RemoteCache.State:" + projectDirectory + ":" + step;
-
-    private string ProjectFile() => BuildEngine?.ProjectFileOfTaskNode ?? "";
 }

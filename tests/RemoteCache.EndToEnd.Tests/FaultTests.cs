@@ -70,6 +70,7 @@ public sealed class FaultTests
         Assert.InRange(warnings.Count, 1, Math.Min(Environment.ProcessorCount, 2));
         Assert.Contains("not writable", warnings[0]);
         Assert.Contains(blocker, warnings[0]);
+        Assert.EndsWith(".csproj]", warnings[0]);
         Assert.All(SampleSolution.Projects, p => Assert.Equal("error", build.CompileResults.GetValueOrDefault(p)));
         NoCacheBuild.AssertSameOutputs(ws, OutputSnapshot.Take(ws.Source));
     }
@@ -138,8 +139,10 @@ public sealed class FaultTests
         var build = ws.Build("-p:CacheMode=Sometimes");
 
         Assert.True(build.Succeeded, build.Describe());
-        var warning = Assert.Single(build.Warnings("RCACHE003"));
-        Assert.Contains("CacheMode 'Sometimes'", warning);
+        var warnings = build.Warnings("RCACHE003");
+        Assert.InRange(warnings.Count, 1, Math.Min(Environment.ProcessorCount, 2));
+        Assert.Contains("CacheMode 'Sometimes'", warnings[0]);
+        Assert.EndsWith(".csproj]", warnings[0]);
         Assert.False(Directory.Exists(ws.CacheDir));
     }
 

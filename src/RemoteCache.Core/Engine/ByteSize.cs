@@ -20,7 +20,7 @@ public static class ByteSize
                 break;
             }
         }
-        if (!double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) || value < 0 || double.IsInfinity(value)) return false;
+        if (!double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) || !double.IsFinite(value) || value < 0) return false;
         bytes = (long)Math.Min(value * multiplier, long.MaxValue);
         return true;
     }

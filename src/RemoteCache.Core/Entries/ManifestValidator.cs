@@ -15,8 +15,11 @@ public static class ManifestValidator
         if (manifest.Format != EntryManifest.CurrentFormat) throw new CorruptEntryException($"entry {id} has unknown format {manifest.Format}");
         if (manifest.Fingerprint != expectedFingerprint) throw new CorruptEntryException($"entry {id} is stored under the wrong fingerprint");
         if (manifest.Files is null || manifest.Files.Count == 0 || manifest.Files.Count > MaxFiles) throw new CorruptEntryException($"entry {id} lists {manifest.Files?.Count ?? 0} files");
+        var roles = new HashSet<string>(StringComparer.Ordinal);
         foreach (var file in manifest.Files)
         {
+            // A role listed twice would let restore write one output twice and leave another stale.
+            if (file.Name is not null && !roles.Add(file.Name)) throw new CorruptEntryException($"entry {id} lists '{file.Name}' twice");
             if (!IsSafeName(file.Name)) throw new CorruptEntryException($"entry {id} has an invalid file role '{file.Name}'");
             if (file.Size < 0 || file.Size > MaxFileSize) throw new CorruptEntryException($"entry {id} has an impossible size for '{file.Name}'");
             if (!Sha256Digest.IsValid(file.Sha256)) throw new CorruptEntryException($"entry {id} has a malformed digest for '{file.Name}'");

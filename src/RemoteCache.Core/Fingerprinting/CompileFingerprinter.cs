@@ -69,7 +69,8 @@ public static partial class CompileFingerprinter
             var value = new StringBuilder(digest);
             foreach (var (key, metaValue) in file.Metadata)
             {
-                if (!string.IsNullOrEmpty(metaValue)) value.Append(';').Append(key).Append('=').Append(metaValue);
+                // Escaped so that a value holding ";Key=…" cannot pass for another piece of metadata.
+                if (!string.IsNullOrEmpty(metaValue)) value.Append(';').Append(key).Append('=').Append(metaValue.Replace("%", "%25").Replace(";", "%3B"));
             }
             list.Add(new(file.Category + ":" + name, value.ToString()));
         }

@@ -116,10 +116,12 @@ public sealed class LocalDiskStore : ICacheStore
             foreach (var file in files.OrderBy(f => f.LastWriteTimeUtc))
             {
                 if (total - freed <= target) break;
+                // Read before deleting: a deleted FileInfo forgets its length.
+                var length = file.Length;
                 try
                 {
                     file.Delete();
-                    freed += file.Length;
+                    freed += length;
                 }
                 catch (IOException)
                 {

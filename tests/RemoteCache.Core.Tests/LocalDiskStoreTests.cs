@@ -1,0 +1,235 @@
+using RemoteCache.Core.Hashing;
+using RemoteCache.Core.Storage;
+
+namespace RemoteCache.Core.Tests;
+
+public sealed class LocalDiskStoreTests : IDisposable
+{
+    private readonly TempFolder _temp = new("rc-store");
+    private readonly LocalDiskStore _store;
+
+    public LocalDiskStoreTests()
+    {
+        _store = new LocalDiskStore(_temp.Combine("cache"));
+        _store.EnsureWritable();
+    }
+
+    public void Dispose()
+    {
+        _store.Dispose();
+        _temp.Dispose();
+    }
+
+    [Fact]
+    public async Task PutEntryThenGetEntryReturnsTheSameBytes()
+    {
+        var fingerprint = Sha256Digest.Of("entry");
+        byte[] manifest = [1, 2, 3, 4];
+
+        await _store.PutEntryAsync(fingerprint, manifest, default);
+
+        Assert.Equal(manifest, await _store.GetEntryAsync(fingerprint, default));
+        Assert.True(File.Exists(_store.EntryPath(fingerprint)));
+        Assert.StartsWith(_store.Root, _store.EntryPath(fingerprint));
+    }
+
+    [Fact]
+    public async Task PutEntryOverwritesAnOlderEntry()
+    {
+        // A rebuilt step replaces its entry (for instance after the old one lost a chunk).
+        var fingerprint = Sha256Digest.Of("entry");
+
+        await _store.PutEntryAsync(fingerprint, [1, 2, 3], default);
+        await _store.PutEntryAsync(fingerprint, [4, 5], default);
+
+        Assert.Equal([4, 5], await _store.GetEntryAsync(fingerprint, default));
+    }
+
+    [Fact]
+    public async Task PutChunkThenGetChunkReturnsTheSameBytes()
+    {
+        var digest = Sha256Digest.Of("chunk");
+        var bytes = TestData.Random(10_000, seed: 1);
+
+        await _store.PutChunkAsync(digest, bytes, default);
+
+        Assert.Equal(bytes, await _store.GetChunkAsync(digest, default));
+    }
+
+    [Fact]
+    public async Task MissingEntryAndChunkReturnNull()
+    {
+        Assert.Null(await _store.GetEntryAsync(Sha256Digest.Of("absent"), default));
+        Assert.Null(await _store.GetChunkAsync(Sha256Digest.Of("absent"), default));
+    }
+
+    [Fact]
+    public async Task MissingEntryInAStoreNeverWrittenReturnsNull()
+    {
+        // A fresh cache folder has no v1 tree yet: a lookup is a miss, not an error.
+        using var store = new LocalDiskStore(_temp.Combine("never-created"));
+
+        Assert.Null(await store.GetEntryAsync(Sha256Digest.Of("absent"), default));
+        Assert.False(await store.HasChunkAsync(Sha256Digest.Of("absent"), default));
+    }
+
+    [Fact]
+    public async Task PutsLeaveNoTemporaryFiles()
+    {
+        for (var i = 0; i < 5; i++)
+        {
+            await _store.PutChunkAsync(Sha256Digest.Of("chunk" + i), TestData.Random(1000, i), default);
+            await _store.PutEntryAsync(Sha256Digest.Of("entry" + i), [(byte)i], default);
+        }
+        await _store.PutChunkAsync(Sha256Digest.Of("chunk0"), [9], default); // already there: skipped
+        await _store.PutEntryAsync(Sha256Digest.Of("entry0"), [9], default); // overwritten
+
+        Assert.Empty(Directory.GetFileSystemEntries(Path.Combine(_store.Root, "tmp")));
+        Assert.Equal(5, Directory.GetFiles(Path.Combine(_store.Root, "chunks"), "*", SearchOption.AllDirectories).Length);
+        Assert.Equal(5, Directory.GetFiles(Path.Combine(_store.Root, "entries"), "*", SearchOption.AllDirectories).Length);
+    }
+
+    [Fact]
+    public async Task PutChunkKeepsTheExistingChunk()
+    {
+        // Chunks are named by content: a second writer has the same bytes, so the first copy stays.
+        var digest = Sha256Digest.Of("chunk");
+
+        await _store.PutChunkAsync(digest, [1, 2, 3], default);
+        await _store.PutChunkAsync(digest, [7, 7, 7], default);
+
+        Assert.Equal([1, 2, 3], await _store.GetChunkAsync(digest, default));
+    }
+
+    [Fact]
+    public async Task HasChunkTellsWhetherTheChunkIsStored()
+    {
+        var digest = Sha256Digest.Of("chunk");
+
+        Assert.False(await _store.HasChunkAsync(digest, default));
+        await _store.PutChunkAsync(digest, [1], default);
+        Assert.True(await _store.HasChunkAsync(digest, default));
+        await _store.DeleteChunkAsync(digest, default);
+        Assert.False(await _store.HasChunkAsync(digest, default));
+    }
+
+    [Fact]
+    public async Task DeleteEntryRemovesIt()
+    {
+        var fingerprint = Sha256Digest.Of("entry");
+        await _store.PutEntryAsync(fingerprint, [1], default);
+
+        await _store.DeleteEntryAsync(fingerprint, default);
+
+        Assert.Null(await _store.GetEntryAsync(fingerprint, default));
+        Assert.False(File.Exists(_store.EntryPath(fingerprint)));
+    }
+
+    [Fact]
+    public async Task ReadingAChunkRefreshesItsTime()
+    {
+        // Reads count as use for least-recently-used eviction.
+        var digest = Sha256Digest.Of("chunk");
+        await _store.PutChunkAsync(digest, [1], default);
+        var old = DateTime.UtcNow.AddDays(-10);
+        File.SetLastWriteTimeUtc(_store.ChunkPath(digest), old);
+
+        await _store.GetChunkAsync(digest, default);
+
+        Assert.True(File.GetLastWriteTimeUtc(_store.ChunkPath(digest)) > old.AddDays(1));
+    }
+
+    [Fact]
+    public async Task SizeSumsEntriesAndChunks()
+    {
+        await _store.PutEntryAsync(Sha256Digest.Of("e1"), new byte[100], default);
+        await _store.PutEntryAsync(Sha256Digest.Of("e2"), new byte[50], default);
+        await _store.PutChunkAsync(Sha256Digest.Of("c1"), new byte[1000], default);
+        await _store.PutChunkAsync(Sha256Digest.Of("c2"), new byte[3], default);
+
+        Assert.Equal(1153, _store.Size());
+    }
+
+    [Fact]
+    public void SizeOfAnEmptyStoreIsZero()
+    {
+        Assert.Equal(0, _store.Size());
+    }
+
+    [Fact]
+    public async Task EvictRemovesTheLeastRecentlyWrittenFilesFirst()
+    {
+        // Ten 1000-byte chunks written a minute apart; a limit of 6000 bytes must keep the newest (80% of 6000 = 4800).
+        var digests = Enumerable.Range(0, 10).Select(i => Sha256Digest.Of("chunk" + i)).ToList();
+        var start = DateTime.UtcNow.AddHours(-1);
+        for (var i = 0; i < digests.Count; i++)
+        {
+            await _store.PutChunkAsync(digests[i], new byte[1000], default);
+            File.SetLastWriteTimeUtc(_store.ChunkPath(digests[i]), start.AddMinutes(i));
+        }
+
+        var freed = _store.Evict(6000);
+
+        var kept = digests.Where(d => File.Exists(_store.ChunkPath(d))).ToList();
+        Assert.True(_store.Size() <= 6000, $"{_store.Size()} bytes left");
+        Assert.Equal(digests[^4..], kept);
+        Assert.Equal(6000, freed);
+    }
+
+    [Fact]
+    public async Task EvictUnderTheLimitRemovesNothing()
+    {
+        await _store.PutChunkAsync(Sha256Digest.Of("c1"), new byte[1000], default);
+        await _store.PutEntryAsync(Sha256Digest.Of("e1"), new byte[100], default);
+
+        Assert.Equal(0, _store.Evict(1100));
+        Assert.Equal(1100, _store.Size());
+    }
+
+    [Fact]
+    public async Task EvictConsidersEntriesAndChunksTogether()
+    {
+        // An old entry goes before a newer chunk: recency, not kind, decides.
+        var oldEntry = Sha256Digest.Of("old-entry");
+        var newChunk = Sha256Digest.Of("new-chunk");
+        var newEntry = Sha256Digest.Of("new-entry");
+        await _store.PutEntryAsync(oldEntry, new byte[1000], default);
+        await _store.PutChunkAsync(newChunk, new byte[1000], default);
+        await _store.PutEntryAsync(newEntry, new byte[1000], default);
+        File.SetLastWriteTimeUtc(_store.EntryPath(oldEntry), DateTime.UtcNow.AddHours(-3));
+        File.SetLastWriteTimeUtc(_store.ChunkPath(newChunk), DateTime.UtcNow.AddHours(-2));
+        File.SetLastWriteTimeUtc(_store.EntryPath(newEntry), DateTime.UtcNow.AddHours(-1));
+
+        _store.Evict(2500);
+
+        Assert.False(File.Exists(_store.EntryPath(oldEntry)));
+        Assert.True(File.Exists(_store.ChunkPath(newChunk)));
+        Assert.True(File.Exists(_store.EntryPath(newEntry)));
+    }
+
+    [Fact]
+    public void EnsureWritableBeneathARegularFileThrowsNamingTheFolder()
+    {
+        // Tests run as root, for whom permissions do not stop writes; a folder beneath a regular file cannot exist.
+        var file = _temp.Write("not-a-folder", "x");
+        var folder = Path.Combine(file, "sub");
+        using var store = new LocalDiskStore(folder);
+
+        var error = Assert.Throws<CacheUnavailableException>(store.EnsureWritable);
+
+        Assert.Contains($"'{folder}'", error.Message);
+        Assert.NotNull(error.InnerException);
+    }
+
+    [Fact]
+    public void EnsureWritableCreatesTheStoreFolders()
+    {
+        using var store = new LocalDiskStore(_temp.Combine("fresh"));
+
+        store.EnsureWritable();
+
+        Assert.True(Directory.Exists(Path.Combine(store.Root, "entries")));
+        Assert.True(Directory.Exists(Path.Combine(store.Root, "chunks")));
+        Assert.Empty(Directory.GetFileSystemEntries(Path.Combine(store.Root, "tmp")));
+    }
+}

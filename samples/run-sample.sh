@@ -32,10 +32,11 @@ XML
 
 build() { # label
   echo; echo "== $1"
-  local start=$SECONDS
-  dotnet build HelloCache.slnx -nologo -tl:off -v:m -p:CacheLocalDir="$WORK/cache" -p:CacheSummaryFile="$WORK/summary.jsonl" \
-    | grep -E 'RemoteCache:|error|warning|->' || true
+  local start=$SECONDS log=$WORK/build.log status=0
+  dotnet build HelloCache.slnx -nologo -tl:off -v:m -p:CacheLocalDir="$WORK/cache" -p:CacheSummaryFile="$WORK/summary.jsonl" >"$log" 2>&1 || status=$?
+  grep -E 'RemoteCache:|error|warning|->' "$log" || true
   echo "   ($((SECONDS - start)) s)"
+  if [ "$status" -ne 0 ]; then cat "$log"; echo "build failed (exit $status)" >&2; exit "$status"; fi
 }
 
 build "first build: compiles, saves to the local cache ($WORK/cache)"

@@ -21,7 +21,7 @@ public sealed class RemoteCacheSave : CacheTaskBase
 
     public override bool Execute()
     {
-        if (!TryReadSettings(out var mode, out var sizeLimit) || !mode.CanWrite()) return true;
+        if (!TryReadSettings(out var mode, out var sizeLimit)) return true;
         if (BuildEngine4.GetRegisteredTaskObject(StateKey(ProjectDirectory, Step), RegisteredTaskObjectLifetime.Build) is not StepState state
             || state.Fingerprint.Value != Fingerprint)
         {
@@ -29,6 +29,11 @@ public sealed class RemoteCacheSave : CacheTaskBase
             return true;
         }
         var elapsedMs = state.ElapsedMs;
+        if (!mode.CanWrite())
+        {
+            AppendSummary(new SummaryRecord(ProjectName, Step, Fingerprint, "miss", 0, elapsedMs));
+            return true;
+        }
 
         var outputs = Outputs.Select(o => new StepOutput(o.GetMetadata("Role"), o.GetMetadata("FullPath"))).ToList();
         var missing = outputs.FirstOrDefault(o => !File.Exists(o.FullPath));

@@ -17,6 +17,7 @@ public sealed class CacheModeTests
         Assert.All(SampleSolution.Projects, p => Assert.Equal("miss", cold.CompileResults.GetValueOrDefault(p)));
         Assert.False(Directory.Exists(Path.Combine(ws.CacheDir, "v1", "entries")), "a ReadOnly build wrote entries");
 
+        ws.Clean();
         Assert.True(ws.Build().Succeeded);
         ws.Clean();
         var warm = ws.Build("-p:CacheMode=ReadOnly");

@@ -70,7 +70,7 @@ public sealed class FaultTests
         Assert.InRange(warnings.Count, 1, Math.Min(Environment.ProcessorCount, 2));
         Assert.Contains("not writable", warnings[0]);
         Assert.Contains(blocker, warnings[0]);
-        Assert.EndsWith(".csproj]", warnings[0]);
+        Assert.Contains(".csproj : warning RCACHE001", warnings[0]);
         Assert.All(SampleSolution.Projects, p => Assert.Equal("error", build.CompileResults.GetValueOrDefault(p)));
         NoCacheBuild.AssertSameOutputs(ws, OutputSnapshot.Take(ws.Source));
     }
@@ -142,7 +142,7 @@ public sealed class FaultTests
         var warnings = build.Warnings("RCACHE003");
         Assert.InRange(warnings.Count, 1, Math.Min(Environment.ProcessorCount, 2));
         Assert.Contains("CacheMode 'Sometimes'", warnings[0]);
-        Assert.EndsWith(".csproj]", warnings[0]);
+        Assert.Contains(".csproj : warning RCACHE003", warnings[0]);
         Assert.False(Directory.Exists(ws.CacheDir));
     }
 

@@ -12,8 +12,10 @@ REGISTRY_PORT=${REGISTRY_PORT:-15000}; REGISTRY_USER=${REGISTRY_USER:-ciuser}; R
 S3_PORT=${S3_PORT:-14568};             S3_BUCKET=${S3_BUCKET:-build-cache}
 AZURITE_BLOB_PORT=${AZURITE_BLOB_PORT:-10100}
 NUGET_MIRROR_PORT=${NUGET_MIRROR_PORT:-18080}
-NUGET_MIRROR_PACKAGES_SRC=${NUGET_MIRROR_PACKAGES_SRC:-$HOME/.nuget/packages}   # global-packages-folder layout
-NUGET_MIRROR_PACKAGES=${NUGET_MIRROR_PACKAGES:-newtonsoft.json/13.0.1}           # space separated id/version, "" = all
+# The mirror serves the packages found in NUGET_MIRROR_PACKAGES_SRC (global-packages-folder layout); empty by
+# default, so a fresh machine needs nothing from ~/.nuget. Tests that need packages on the mirror put them there.
+NUGET_MIRROR_PACKAGES_SRC=${NUGET_MIRROR_PACKAGES_SRC:-$STATE/mirror-packages}
+NUGET_MIRROR_PACKAGES=${NUGET_MIRROR_PACKAGES:-}                                 # space separated id/version, "" = all
 
 log() { printf '[test-services] %s\n' "$*" >&2; }
 
@@ -145,6 +147,7 @@ start_azurite() {
 
 start_nuget_mirror() {
   local feed=$STATE/nuget-feed base=http://127.0.0.1:$NUGET_MIRROR_PORT
+  mkdir -p "$NUGET_MIRROR_PACKAGES_SRC"
   mkdir -p "$feed/v3" "$feed/v3-flatcontainer" "$STATE/nginx/tmp"
   # --- static v3 feed: service index + flat container ---
   local specs=() nupkg id ver

@@ -298,7 +298,7 @@ public sealed class CacheEngineTests : IDisposable
             new("CS0168", "The variable 'e' is declared but never used", "Program.cs", 12, 20, 12, 21),
             new("CS8019", "Unnecessary using directive.", null, 0, 0, 0, 0),
         };
-        var inputs = new List<FingerprintInput> { new("format", "remotecache-compile-v1"), new("property:Configuration", "Release"), new("compile:Program.cs", Sha256Digest.Of("p")) };
+        var inputs = new List<FingerprintInput> { new("format", CompileFingerprinter.FormatVersion), new("property:Configuration", "Release"), new("compile:Program.cs", Sha256Digest.Of("p")) };
         await _engine.SaveAsync("compile", "src/App/App.csproj", Fingerprint, WriteOutputs("build1"), warnings, inputs, 4321, default);
 
         var outcome = await _engine.RestoreAsync(Fingerprint, Outputs("build2"), default);

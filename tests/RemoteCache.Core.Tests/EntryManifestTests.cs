@@ -58,7 +58,7 @@ public sealed class EntryManifestTests
 
         Assert.Contains("\"fingerprint\":", json);
         Assert.Contains("\"files\":", json);
-        Assert.Contains("\"format\":1", json);
+        Assert.Contains($"\"format\":{EntryManifest.CurrentFormat}", json);
         Assert.DoesNotContain("totalSize", json, StringComparison.OrdinalIgnoreCase);
     }
 
@@ -95,7 +95,8 @@ public sealed class EntryManifestTests
 
     [Theory]
     [InlineData(0)]
-    [InlineData(2)]
+    [InlineData(1)]
+    [InlineData(EntryManifest.CurrentFormat + 1)]
     [InlineData(-1)]
     public void UnknownFormatIsCorrupt(int format)
     {
@@ -125,7 +126,7 @@ public sealed class EntryManifestTests
     [Fact]
     public void StoredManifestWithNullFilesIsCorrupt()
     {
-        var json = $$"""{"format":1,"step":"compile","project":"p","fingerprint":"{{Fingerprint}}","files":null}""";
+        var json = $$"""{"format":{{EntryManifest.CurrentFormat}},"step":"compile","project":"p","fingerprint":"{{Fingerprint}}","files":null}""";
 
         Assert.Throws<CorruptEntryException>(() => EntryManifest.Parse(Encoding.UTF8.GetBytes(json), Fingerprint));
     }
@@ -133,7 +134,7 @@ public sealed class EntryManifestTests
     [Fact]
     public void StoredManifestWithNullChunksIsCorrupt()
     {
-        var json = $$"""{"format":1,"step":"compile","project":"p","fingerprint":"{{Fingerprint}}","files":[{"name":"assembly","size":1,"sha256":"{{Sha256Digest.Of("a")}}","chunks":null}]}""";
+        var json = $$"""{"format":{{EntryManifest.CurrentFormat}},"step":"compile","project":"p","fingerprint":"{{Fingerprint}}","files":[{"name":"assembly","size":1,"sha256":"{{Sha256Digest.Of("a")}}","chunks":null}]}""";
 
         Assert.Throws<CorruptEntryException>(() => EntryManifest.Parse(Encoding.UTF8.GetBytes(json), Fingerprint));
     }

@@ -4,21 +4,27 @@ using ZstdSharp;
 
 namespace RemoteCache.Core.Chunking;
 
-/// <summary>Chunks are stored zstd-compressed and named by the SHA-256 of their uncompressed bytes.</summary>
+/// <summary>
+/// Chunks are stored zstd-compressed and named by the SHA-256 of the stored bytes, so that content-addressed
+/// stores (an OCI registry checks every blob's digest) hold them as they are and a corrupt copy is caught before
+/// it is decompressed. Compression is deterministic for one zstd version and level, so equal chunks dedupe.
+/// </summary>
 public static class ChunkCodec
 {
     private const int Level = 3;
 
-    public static byte[] Compress(ReadOnlySpan<byte> data)
+    public static (byte[] Stored, string Digest) Encode(ReadOnlySpan<byte> data)
     {
         using var compressor = new Compressor(Level);
-        return compressor.Wrap(data).ToArray();
+        var stored = compressor.Wrap(data).ToArray();
+        return (stored, Sha256Digest.Of(stored));
     }
 
-    /// <summary>Decompresses and verifies a chunk; the size bound comes from the manifest, never from the stored bytes.</summary>
+    /// <summary>Verifies and decompresses a chunk; the size bound comes from the manifest, never from the stored bytes.</summary>
     public static byte[] DecompressVerified(byte[] stored, ChunkRef chunk)
     {
-        byte[] data = new byte[chunk.Size];
+        if (Sha256Digest.Of(stored) != chunk.Digest) throw new CorruptEntryException($"chunk {Short(chunk.Digest)} does not match its digest");
+        var data = new byte[chunk.Size];
         int written;
         try
         {
@@ -30,7 +36,6 @@ public static class ChunkCodec
             throw new CorruptEntryException($"chunk {Short(chunk.Digest)} is not valid zstd ({e.Message})");
         }
         if (written != chunk.Size) throw new CorruptEntryException($"chunk {Short(chunk.Digest)} is truncated ({written} of {chunk.Size} bytes)");
-        if (Sha256Digest.Of(data) != chunk.Digest) throw new CorruptEntryException($"chunk {Short(chunk.Digest)} does not match its digest");
         return data;
     }
 

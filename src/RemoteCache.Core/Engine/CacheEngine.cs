@@ -109,11 +109,10 @@ public sealed class CacheEngine(ICacheStore store)
             {
                 var slice = data.AsMemory(offset, length);
                 offset += length;
-                var digest = Sha256Digest.Of(slice.Span);
+                var (compressed, digest) = ChunkCodec.Encode(slice.Span);
                 chunks.Add(new ChunkRef(digest, length));
                 chunksTotal++;
                 if (await store.HasChunkAsync(digest, cancellationToken).ConfigureAwait(false)) continue;
-                var compressed = ChunkCodec.Compress(slice.Span);
                 await store.PutChunkAsync(digest, compressed, cancellationToken).ConfigureAwait(false);
                 chunksNew++;
                 stored += compressed.Length;

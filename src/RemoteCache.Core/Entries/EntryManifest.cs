@@ -5,7 +5,7 @@ using RemoteCache.Core.Fingerprinting;
 
 namespace RemoteCache.Core.Entries;
 
-/// <summary>A chunk of an output file: its digest (of the uncompressed bytes) and sizes.</summary>
+/// <summary>A chunk of an output file: the digest of its stored (compressed) bytes and its uncompressed size.</summary>
 public sealed record ChunkRef(string Digest, int Size);
 
 /// <summary>
@@ -20,7 +20,7 @@ public sealed record EntryFile(string Name, long Size, string Sha256, IReadOnlyL
 /// </summary>
 public sealed record EntryManifest
 {
-    public const int CurrentFormat = 1;
+    public const int CurrentFormat = 2;
 
     public int Format { get; init; } = CurrentFormat;
     public required string Step { get; init; }

@@ -1,5 +1,6 @@
 using Microsoft.Build.Framework;
 using RemoteCache.Core.Engine;
+using RemoteCache.Core.Remote;
 using RemoteCache.Core.Storage;
 using MSBuildTask = Microsoft.Build.Utilities.Task;
 
@@ -19,6 +20,7 @@ public abstract class CacheTaskBase : MSBuildTask, ICancelableTask
     public string CacheLocalDir { get; set; } = "";
     public string CacheLocalSizeLimit { get; set; } = "";
     public string CacheSummaryFile { get; set; } = "";
+    public string CacheUrl { get; set; } = "";
 
     /// <summary>How long the local tier may take for one step before the build goes on without it.</summary>
     protected static readonly TimeSpan LocalTimeout = TimeSpan.FromMinutes(2);
@@ -61,6 +63,88 @@ public abstract class CacheTaskBase : MSBuildTask, ICancelableTask
     protected LocalDiskStore OpenLocal() => new(CacheLocalDir);
 
     /// <summary>
+    /// The local tier and, with CacheUrl, the remote one, as one store with the access the mode allows. A remote
+    /// that failed earlier in this build (on this node) is left out, so one outage costs one timeout, not one per
+    /// project. An unwritable local folder is still read, never written.
+    /// </summary>
+    protected TieredStore OpenTiers(Core.Engine.CacheMode mode, long outputBytes = 0)
+    {
+        var access = TierAccess.For(mode);
+        var local = OpenLocal();
+        if (access.WriteLocal)
+        {
+            try
+            {
+                local.EnsureWritable();
+            }
+            catch (CacheUnavailableException e)
+            {
+                WarnOnce(WarningCodes.Unavailable, CacheLocalDir, e.Message + "; the local cache is not written in this build.");
+                access = access with { WriteLocal = false };
+            }
+        }
+        var remote = OpenRemote();
+        if (remote is ISizeLimitedStore limited && outputBytes > limited.MaxEntryBytes)
+        {
+            Log.LogMessage(MessageImportance.Normal, "RemoteCache: {0} {1} outputs ({2}) exceed the {3} entry size cap ({4}); not pushed there.",
+                ProjectName, Step, ByteSize.Format(outputBytes), remote.Name, ByteSize.Format(limited.MaxEntryBytes));
+            access = access with { WriteRemote = false };
+        }
+        return new TieredStore(local, remote, access);
+    }
+
+    /// <summary>Warns once when the remote tier failed during an operation and keeps it out of the rest of the build.</summary>
+    protected void ReportRemoteError(TieredStore tiers)
+    {
+        if (tiers.RemoteError is not { } error || string.IsNullOrWhiteSpace(CacheUrl)) return;
+        var url = TryParseUrl();
+        var message = url?.MaskIn(error.Message) ?? error.Message;
+        BuildEngine4.RegisterTaskObject(RemoteDownKey(), message, RegisteredTaskObjectLifetime.Build, allowEarlyCollection: false);
+        WarnOnce(WarningCodes.RemoteUnavailable, CacheUrl,
+            $"the remote cache {url?.Masked ?? "(CacheUrl)"} is unavailable ({message}); the build goes on with the local cache only.");
+    }
+
+    private ICacheStore? OpenRemote()
+    {
+        if (string.IsNullOrWhiteSpace(CacheUrl)) return null;
+        if (BuildEngine4.GetRegisteredTaskObject(RemoteDownKey(), RegisteredTaskObjectLifetime.Build) is string down)
+        {
+            Log.LogMessage(MessageImportance.Low, "RemoteCache: remote cache skipped for the rest of this build ({0}).", down);
+            return null;
+        }
+        var key = "RemoteCache.Remote:" + CacheUrl;
+        if (BuildEngine4.GetRegisteredTaskObject(key, RegisteredTaskObjectLifetime.Build) is ICacheStore open) return open;
+        try
+        {
+            var url = Core.Remote.CacheUrl.Parse(CacheUrl);
+            var store = RemoteStores.Open(url, new RemoteStoreSettings());
+            // One client (and its connections) per MSBuild node and build, shared by every project built there.
+            BuildEngine4.RegisterTaskObject(key, store, RegisteredTaskObjectLifetime.Build, allowEarlyCollection: false);
+            return store;
+        }
+        catch (CacheConfigurationException e)
+        {
+            WarnOnce(WarningCodes.Configuration, "CacheUrl", e.Message + " The remote cache is off for this build.");
+            BuildEngine4.RegisterTaskObject(RemoteDownKey(), e.Message, RegisteredTaskObjectLifetime.Build, allowEarlyCollection: false);
+            return null;
+        }
+    }
+
+    private Core.Remote.CacheUrl? TryParseUrl()
+    {
+        try
+        {
+            return Core.Remote.CacheUrl.Parse(CacheUrl);
+        }
+        catch (CacheConfigurationException)
+        {
+            return null; // already warned about when the remote was opened
+        }
+    }
+
+    private string RemoteDownKey() => "RemoteCache.RemoteDown:" + CacheUrl;
+
+    /// <summary>
     /// Logs a warning once per MSBuild node and build for the same subject (an unwritable folder would otherwise
     /// warn in every project); later occurrences are low-importance messages.
     /// </summary>
@@ -71,7 +155,7 @@ public abstract class CacheTaskBase : MSBuildTask, ICancelableTask
         if (engine.GetRegisteredTaskObject(key, RegisteredTaskObjectLifetime.Build) is null)
         {
             engine.RegisterTaskObject(key, new object(), RegisteredTaskObjectLifetime.Build, allowEarlyCollection: false);
-            Log.LogWarning(null, code, null, ProjectFile, 0, 0, 0, 0, "RemoteCache: " + message);
+            Log.LogWarning(null, code, null, ProjectFile, 0, 0, 0, 0, "RemoteCache: " + OneLine(message));
         }
         else
         {
@@ -80,7 +164,10 @@ public abstract class CacheTaskBase : MSBuildTask, ICancelableTask
     }
 
     protected void Warn(string code, string message) =>
-        Log.LogWarning(null, code, null, ProjectFile, 0, 0, 0, 0, "RemoteCache: " + message);
+        Log.LogWarning(null, code, null, ProjectFile, 0, 0, 0, 0, "RemoteCache: " + OneLine(message));
+
+    /// <summary>Exception messages may span lines; a warning is one line in every logger.</summary>
+    private static string OneLine(string message) => string.Join(' ', message.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
 
     protected void AppendSummary(SummaryRecord record)
     {

@@ -64,32 +64,53 @@ public sealed class RemoteCacheRestore : CacheTaskBase
         Result = "miss";
         if (!mode.CanRead()) return true;
 
-        using var store = OpenLocal();
         var outputs = Outputs.Select(o => new StepOutput(o.GetMetadata("Role"), o.GetMetadata("FullPath"))).ToList();
+        using var tiers = OpenTiers(mode);
         RestoreOutcome outcome;
         try
         {
             using var timeout = TimeoutSource();
-            outcome = new CacheEngine(store).RestoreAsync(fingerprint.Value, outputs, timeout.Token).GetAwaiter().GetResult();
+            outcome = new CacheEngine(tiers).RestoreAsync(fingerprint.Value, outputs, timeout.Token).GetAwaiter().GetResult();
+            if (outcome.Status == RestoreStatus.Hit && tiers.RemoteEntry is { } entry)
+            {
+                // A remote hit fills the local tier (its chunks were kept as they arrived).
+                tiers.KeepLocallyAsync(fingerprint.Value, entry, timeout.Token).GetAwaiter().GetResult();
+            }
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or OperationCanceledException or CacheUnavailableException)
         {
-            WarnOnce(WarningCodes.RestoreFailed, CacheLocalDir, $"could not read the local cache in '{CacheLocalDir}' ({e.Message}); building without it.");
+            WarnOnce(WarningCodes.RestoreFailed, CacheLocalDir, $"could not read the cache ({e.Message}); building without it.");
             return true;
         }
+        ReportRemoteError(tiers);
 
+        var tier = tiers.EntryFromRemote ? tiers.Remote!.Name : "local";
         switch (outcome.Status)
         {
             case RestoreStatus.Hit:
-                Result = "hit-local";
+                Result = tiers.EntryFromRemote ? "hit-remote" : "hit-local";
+                var moved = tiers.EntryFromRemote ? tiers.BytesDownloaded : outcome.Bytes;
                 foreach (var warning in outcome.Manifest!.Warnings) Replay(warning);
-                Log.LogMessage(MessageImportance.High, "RemoteCache: {0} {1} restored from local cache ({2} files, {3}) [{4}]",
-                    ProjectName, Step, outcome.Manifest.Files.Count, ByteSize.Format(outcome.Bytes), fingerprint.Short);
-                AppendSummary(new SummaryRecord(ProjectName, Step, fingerprint.Value, Result, outcome.Bytes,
-                    (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds, "local"));
+                if (tiers.EntryFromRemote)
+                {
+                    Log.LogMessage(MessageImportance.High, "RemoteCache: {0} {1} restored from cache ({2}, {3} downloaded) [{4}]",
+                        ProjectName, Step, tier, ByteSize.Format(moved), fingerprint.Short);
+                }
+                else
+                {
+                    Log.LogMessage(MessageImportance.High, "RemoteCache: {0} {1} restored from local cache ({2} files, {3}) [{4}]",
+                        ProjectName, Step, outcome.Manifest.Files.Count, ByteSize.Format(outcome.Bytes), fingerprint.Short);
+                }
+                AppendSummary(new SummaryRecord(ProjectName, Step, fingerprint.Value, Result, moved,
+                    (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds, tier));
                 break;
             case RestoreStatus.Corrupt:
-                Warn(WarningCodes.CorruptEntry, $"the local cache entry for {ProjectName} {Step} was corrupt ({outcome.Reason}); it was removed and the step builds normally.");
+                Warn(tiers.EntryFromRemote ? WarningCodes.RemoteEntryBroken : WarningCodes.CorruptEntry,
+                    $"the {tier} cache entry for {ProjectName} {Step} was corrupt ({outcome.Reason}); it was not used and the step builds normally.");
+                break;
+            case RestoreStatus.Incomplete when tiers.EntryFromRemote:
+                Warn(WarningCodes.RemoteEntryBroken,
+                    $"the {tier} cache entry for {ProjectName} {Step} is incomplete ({outcome.Reason}); the step builds normally and pushes a whole entry.");
                 break;
             default:
                 Log.LogMessage(MessageImportance.Normal, "RemoteCache: {0} {1} not in cache ({2}) [{3}]", ProjectName, Step, outcome.Reason, fingerprint.Short);

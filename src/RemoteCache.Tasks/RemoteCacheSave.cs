@@ -71,27 +71,37 @@ public sealed class RemoteCacheSave : CacheTaskBase
             return true;
         }
 
-        using var store = OpenLocal();
+        using var tiers = OpenTiers(mode, total);
+        if (!tiers.Writable)
+        {
+            AppendSummary(new SummaryRecord(ProjectName, Step, Fingerprint, "error", 0, elapsedMs));
+            return true;
+        }
         try
         {
-            store.EnsureWritable();
             using var timeout = TimeoutSource();
-            var outcome = new CacheEngine(store)
+            var outcome = new CacheEngine(tiers)
                 .SaveAsync(Step, ProjectName, Fingerprint, outputs, warnings, state.Fingerprint.Inputs, elapsedMs, timeout.Token)
                 .GetAwaiter().GetResult();
-            Log.LogMessage(MessageImportance.High, "RemoteCache: {0} {1} saved to local cache (stored {2}/{3} chunks, {4}) [{5}]",
-                ProjectName, Step, outcome.ChunksNew, outcome.ChunksTotal, ByteSize.Format(outcome.BytesStored), state.Fingerprint.Short);
-            AppendSummary(new SummaryRecord(ProjectName, Step, Fingerprint, "miss", outcome.BytesStored, elapsedMs, "local", outcome.ChunksNew, outcome.ChunksTotal));
-            store.Evict(sizeLimit);
+            ReportRemoteError(tiers);
+            var pushed = tiers.Remote is not null && tiers.RemoteError is null;
+            if (pushed)
+            {
+                Log.LogMessage(MessageImportance.High, "RemoteCache: {0} {1} saved to cache (local + {2}: pushed {3}/{4} chunks, {5}) [{6}]",
+                    ProjectName, Step, tiers.Remote!.Name, tiers.ChunksPushed, outcome.ChunksTotal, ByteSize.Format(tiers.BytesPushed), state.Fingerprint.Short);
+            }
+            else
+            {
+                Log.LogMessage(MessageImportance.High, "RemoteCache: {0} {1} saved to local cache (stored {2}/{3} chunks, {4}) [{5}]",
+                    ProjectName, Step, outcome.ChunksNew, outcome.ChunksTotal, ByteSize.Format(outcome.BytesStored), state.Fingerprint.Short);
+            }
+            AppendSummary(new SummaryRecord(ProjectName, Step, Fingerprint, "miss", pushed ? tiers.BytesPushed : outcome.BytesStored, elapsedMs,
+                pushed ? tiers.Remote!.Name : "local", pushed ? tiers.ChunksPushed : outcome.ChunksNew, outcome.ChunksTotal));
+            OpenLocal().Evict(sizeLimit);
         }
-        catch (CacheUnavailableException e)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or OperationCanceledException or CacheUnavailableException)
         {
-            WarnOnce(WarningCodes.Unavailable, CacheLocalDir, e.Message + "; building without saving to it.");
-            AppendSummary(new SummaryRecord(ProjectName, Step, Fingerprint, "error", 0, elapsedMs));
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or OperationCanceledException)
-        {
-            WarnOnce(WarningCodes.SaveFailed, CacheLocalDir, $"could not save {ProjectName} {Step} to the local cache in '{CacheLocalDir}' ({e.Message}); the build is not affected.");
+            WarnOnce(WarningCodes.SaveFailed, CacheLocalDir, $"could not save {ProjectName} {Step} to the cache ({e.Message}); the build is not affected.");
             AppendSummary(new SummaryRecord(ProjectName, Step, Fingerprint, "error", 0, elapsedMs));
         }
         return true;

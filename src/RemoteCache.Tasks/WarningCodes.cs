@@ -10,4 +10,6 @@ internal static class WarningCodes
     public const string TooLarge = "RCACHE005";
     public const string Fingerprint = "RCACHE006";
     public const string RestoreFailed = "RCACHE007";
+    public const string RemoteUnavailable = "RCACHE008";
+    public const string RemoteEntryBroken = "RCACHE009";
 }

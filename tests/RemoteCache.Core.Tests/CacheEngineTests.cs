@@ -105,7 +105,7 @@ public sealed class CacheEngineTests : IDisposable
     }
 
     [Fact]
-    public async Task RestoreWithAMissingChunkIsAMissAndWritesNothing()
+    public async Task RestoreWithAMissingChunkIsIncompleteAndWritesNothing()
     {
         await Save(WriteOutputs("build1"));
         var manifest = StoredManifest();
@@ -116,7 +116,7 @@ public sealed class CacheEngineTests : IDisposable
 
         var outcome = await _engine.RestoreAsync(Fingerprint, target, default);
 
-        Assert.Equal(RestoreStatus.Miss, outcome.Status);
+        Assert.Equal(RestoreStatus.Incomplete, outcome.Status);
         Assert.Contains(lastChunk.Digest[..12], outcome.Reason);
         Assert.Empty(Directory.GetFiles(_temp.Combine("build2"), "*", SearchOption.AllDirectories));
         Assert.NotNull(await _store.GetEntryAsync(Fingerprint, default)); // a miss is not a corruption: the entry stays
@@ -134,7 +134,7 @@ public sealed class CacheEngineTests : IDisposable
 
         var outcome = await _engine.RestoreAsync(Fingerprint, target, default);
 
-        Assert.Equal(RestoreStatus.Miss, outcome.Status);
+        Assert.Equal(RestoreStatus.Incomplete, outcome.Status);
         Assert.Equal("previous build", File.ReadAllText(existing));
         Assert.Equal([existing], Directory.GetFiles(_temp.Combine("build2"), "*", SearchOption.AllDirectories));
     }

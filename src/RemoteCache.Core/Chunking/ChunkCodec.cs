@@ -13,6 +13,9 @@ public static class ChunkCodec
 {
     private const int Level = 3;
 
+    /// <summary>The most a chunk can take stored: zstd's worst case for the largest chunk.</summary>
+    public static readonly int MaxStoredSize = (int)Compressor.GetCompressBound(ContentDefinedChunker.MaxSize);
+
     public static (byte[] Stored, string Digest) Encode(ReadOnlySpan<byte> data)
     {
         using var compressor = new Compressor(Level);
@@ -23,6 +26,7 @@ public static class ChunkCodec
     /// <summary>Verifies and decompresses a chunk; the size bound comes from the manifest, never from the stored bytes.</summary>
     public static byte[] DecompressVerified(byte[] stored, ChunkRef chunk)
     {
+        if (chunk.StoredSize > 0 && stored.Length != chunk.StoredSize) throw new CorruptEntryException($"chunk {Short(chunk.Digest)} has {stored.Length} bytes, not {chunk.StoredSize}");
         if (Sha256Digest.Of(stored) != chunk.Digest) throw new CorruptEntryException($"chunk {Short(chunk.Digest)} does not match its digest");
         var data = new byte[chunk.Size];
         int written;

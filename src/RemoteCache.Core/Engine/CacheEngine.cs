@@ -52,7 +52,7 @@ public sealed class CacheEngine(ICacheStore store)
                 var missing = await WriteFileAsync(file, temp, cancellationToken).ConfigureAwait(false);
                 if (missing is not null)
                 {
-                    return RestoreOutcome.Missed($"chunk {missing[..12]} is no longer in the store");
+                    return new RestoreOutcome(RestoreStatus.Incomplete, Reason: $"the entry names chunk {missing[..12]}, which the store does not have");
                 }
             }
             ready = true;
@@ -97,8 +97,9 @@ public sealed class CacheEngine(ICacheStore store)
         CancellationToken cancellationToken)
     {
         var files = new List<EntryFile>();
-        int chunksNew = 0, chunksTotal = 0;
-        long stored = 0, outputBytes = 0;
+        var pending = new Dictionary<string, byte[]>(StringComparer.Ordinal);
+        int chunksTotal = 0;
+        long outputBytes = 0;
         foreach (var output in outputs)
         {
             var data = await File.ReadAllBytesAsync(output.FullPath, cancellationToken).ConfigureAwait(false);
@@ -107,18 +108,24 @@ public sealed class CacheEngine(ICacheStore store)
             var offset = 0;
             foreach (var length in ContentDefinedChunker.Split(data))
             {
-                var slice = data.AsMemory(offset, length);
+                var (compressed, digest) = ChunkCodec.Encode(data.AsSpan(offset, length));
                 offset += length;
-                var (compressed, digest) = ChunkCodec.Encode(slice.Span);
-                chunks.Add(new ChunkRef(digest, length));
+                chunks.Add(new ChunkRef(digest, length) { StoredSize = compressed.Length });
                 chunksTotal++;
-                if (await store.HasChunkAsync(digest, cancellationToken).ConfigureAwait(false)) continue;
-                await store.PutChunkAsync(digest, compressed, cancellationToken).ConfigureAwait(false);
-                chunksNew++;
-                stored += compressed.Length;
+                pending.TryAdd(digest, compressed);
             }
             files.Add(new EntryFile(output.Role, data.Length, Sha256Digest.Of(data), chunks));
         }
+
+        int chunksNew = 0;
+        long stored = 0;
+        await Parallel.ForEachAsync(pending, Transfers(cancellationToken), async (chunk, token) =>
+        {
+            if (await store.HasChunkAsync(chunk.Key, token).ConfigureAwait(false)) return;
+            await store.PutChunkAsync(chunk.Key, chunk.Value, token).ConfigureAwait(false);
+            Interlocked.Increment(ref chunksNew);
+            Interlocked.Add(ref stored, chunk.Value.Length);
+        }).ConfigureAwait(false);
 
         var manifest = new EntryManifest
         {
@@ -166,16 +173,22 @@ public sealed class CacheEngine(ICacheStore store)
         var complete = false;
         try
         {
+            // Fetch in parallel (remote round trips dominate), then verify and write in order.
+            var stored = new byte[]?[file.Chunks.Count];
+            await Parallel.ForEachAsync(Enumerable.Range(0, stored.Length), Transfers(cancellationToken),
+                async (i, token) => stored[i] = await store.GetChunkAsync(file.Chunks[i].Digest, token).ConfigureAwait(false)).ConfigureAwait(false);
+            var absent = Array.FindIndex(stored, b => b is null);
+            if (absent >= 0) return file.Chunks[absent].Digest;
+
             await using (var stream = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true))
             {
-                foreach (var chunk in file.Chunks)
+                for (var i = 0; i < stored.Length; i++)
                 {
-                    var stored = await store.GetChunkAsync(chunk.Digest, cancellationToken).ConfigureAwait(false);
-                    if (stored is null) return chunk.Digest;
+                    var chunk = file.Chunks[i];
                     byte[] data;
                     try
                     {
-                        data = ChunkCodec.DecompressVerified(stored, chunk);
+                        data = ChunkCodec.DecompressVerified(stored[i]!, chunk);
                     }
                     catch (CorruptEntryException)
                     {
@@ -198,6 +211,10 @@ public sealed class CacheEngine(ICacheStore store)
             if (!complete) DeleteAll([path]);
         }
     }
+
+    /// <summary>Bounded parallelism for chunk transfers: enough to hide round trips, few enough for a shared server.</summary>
+    private static ParallelOptions Transfers(CancellationToken cancellationToken) =>
+        new() { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken };
 
     private static void DeleteAll(IEnumerable<string> paths)
     {

@@ -8,6 +8,8 @@ public enum RestoreStatus
     Miss,
     /// <summary>The entry or a chunk was corrupt; it was removed from the store and the step builds.</summary>
     Corrupt,
+    /// <summary>The entry names a chunk the store does not have (evicted locally, or a broken remote entry).</summary>
+    Incomplete,
 }
 
 public sealed record RestoreOutcome(RestoreStatus Status, EntryManifest? Manifest = null, long Bytes = 0, string? Reason = null)

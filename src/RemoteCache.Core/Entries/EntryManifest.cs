@@ -5,8 +5,14 @@ using RemoteCache.Core.Fingerprinting;
 
 namespace RemoteCache.Core.Entries;
 
-/// <summary>A chunk of an output file: the digest of its stored (compressed) bytes and its uncompressed size.</summary>
-public sealed record ChunkRef(string Digest, int Size);
+/// <summary>
+/// A chunk of an output file: the digest of its stored (compressed) bytes, its uncompressed size, and the stored
+/// size (0 when unknown), which content-addressed stores need to describe the blob.
+/// </summary>
+public sealed record ChunkRef(string Digest, int Size)
+{
+    public int StoredSize { get; init; }
+}
 
 /// <summary>
 /// An output file of a cached step, named by its role ("assembly", "symbols", …). Restore writes it where the

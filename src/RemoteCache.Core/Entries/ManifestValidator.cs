@@ -28,6 +28,7 @@ public static class ManifestValidator
             foreach (var chunk in file.Chunks)
             {
                 if (!Sha256Digest.IsValid(chunk.Digest)) throw new CorruptEntryException($"entry {id} has a malformed chunk digest in '{file.Name}'");
+                if (chunk.StoredSize < 0 || chunk.StoredSize > ChunkCodec.MaxStoredSize) throw new CorruptEntryException($"entry {id} has a chunk of impossible stored size in '{file.Name}'");
                 if (chunk.Size <= 0 || chunk.Size > ContentDefinedChunker.MaxSize) throw new CorruptEntryException($"entry {id} has a chunk of impossible size in '{file.Name}'");
                 sum += chunk.Size;
             }

@@ -12,15 +12,17 @@ public sealed class LocalDiskStore : ICacheStore
     private readonly string _temp;
     private readonly string _root;
 
-    public LocalDiskStore(string root)
+    public LocalDiskStore(string root, string name = "local")
     {
+        Name = name;
         _root = Path.Combine(Path.GetFullPath(root), "v1");
         _entries = Path.Combine(_root, "entries");
         _chunks = Path.Combine(_root, "chunks");
         _temp = Path.Combine(_root, "tmp");
     }
 
-    public string Name => "local";
+    /// <summary>"local" for the local tier, "file" when it serves a shared folder as the remote tier.</summary>
+    public string Name { get; }
 
     public string Root => _root;
 
@@ -42,11 +44,15 @@ public sealed class LocalDiskStore : ICacheStore
         }
     }
 
-    public Task<byte[]?> GetEntryAsync(string fingerprint, CancellationToken cancellationToken) =>
-        Task.FromResult(ReadAndTouch(EntryPath(fingerprint)));
+    public Task<byte[]?> GetEntryAsync(string fingerprint, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return Task.FromResult(ReadAndTouch(EntryPath(fingerprint)));
+    }
 
     public Task PutEntryAsync(string fingerprint, byte[] manifest, CancellationToken cancellationToken)
     {
+        cancellationToken.ThrowIfCancellationRequested();
         WriteAtomically(EntryPath(fingerprint), manifest, overwrite: true);
         return Task.CompletedTask;
     }
@@ -57,11 +63,15 @@ public sealed class LocalDiskStore : ICacheStore
         return Task.CompletedTask;
     }
 
-    public Task<byte[]?> GetChunkAsync(string digest, CancellationToken cancellationToken) =>
-        Task.FromResult(ReadAndTouch(ChunkPath(digest)));
+    public Task<byte[]?> GetChunkAsync(string digest, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return Task.FromResult(ReadAndTouch(ChunkPath(digest)));
+    }
 
     public Task<bool> HasChunkAsync(string digest, CancellationToken cancellationToken)
     {
+        cancellationToken.ThrowIfCancellationRequested();
         var path = ChunkPath(digest);
         var exists = File.Exists(path);
         // An existing chunk that a new entry reuses is in use again: keep it from eviction.
@@ -71,6 +81,7 @@ public sealed class LocalDiskStore : ICacheStore
 
     public Task PutChunkAsync(string digest, byte[] compressed, CancellationToken cancellationToken)
     {
+        cancellationToken.ThrowIfCancellationRequested();
         WriteAtomically(ChunkPath(digest), compressed, overwrite: false);
         return Task.CompletedTask;
     }

@@ -26,6 +26,9 @@ public sealed class Workspace : IDisposable
 
     public string CacheDir { get; set; }
 
+    /// <summary>Extra environment for the builds (credentials of a remote tier); null removes a variable.</summary>
+    public Dictionary<string, string?> Environment { get; } = new();
+
     /// <summary>Makes NuGet.config and global.json so that a tree finds the packed SDK.</summary>
     public static void WriteSdkFiles(string folder)
     {
@@ -65,7 +68,9 @@ public sealed class Workspace : IDisposable
         var summary = Path.Combine(Root, $"summary-{Interlocked.Increment(ref _builds)}.jsonl");
         var args = new List<string> { "build", "-nologo", "-tl:off", "-v:m", $"-p:CacheLocalDir={CacheDir}", $"-p:CacheSummaryFile={summary}" };
         args.AddRange(arguments);
-        var result = ProcessRunner.Run("dotnet", args, folder, DotnetEnvironment.Variables);
+        var environment = new Dictionary<string, string?>(DotnetEnvironment.Variables);
+        foreach (var (key, value) in Environment) environment[key] = value;
+        var result = ProcessRunner.Run("dotnet", args, folder, environment);
         var records = File.Exists(summary) ? SummaryLog.Read(summary) : [];
         return new BuildResult(result.ExitCode, result.Output, records);
     }
@@ -84,7 +89,7 @@ public sealed class Workspace : IDisposable
 
     public void Dispose()
     {
-        if (Environment.GetEnvironmentVariable("REMOTECACHE_KEEP_TEST_DIRS") == "1") return;
+        if (System.Environment.GetEnvironmentVariable("REMOTECACHE_KEEP_TEST_DIRS") == "1") return;
         try
         {
             Directory.Delete(Root, recursive: true);

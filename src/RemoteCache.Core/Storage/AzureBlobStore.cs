@@ -1,0 +1,243 @@
+using System.Collections.Concurrent;
+using System.Text.RegularExpressions;
+using Azure;
+using Azure.Core.Pipeline;
+using Azure.Storage.Blobs;
+using Azure.Storage.Blobs.Models;
+using RemoteCache.Core.Remote;
+
+namespace RemoteCache.Core.Storage;
+
+/// <summary>
+/// Azure Blob Storage: entries under prefix/v2/entries/, chunks under prefix/v2/chunks/, as block blobs (an upload
+/// is committed atomically, so a reader never sees a partial blob). Two URL forms:
+/// azblob://account/container/prefix with a connection string from the environment, and
+/// https://account.blob.core.windows.net/container/prefix?&lt;container SAS&gt;.
+/// </summary>
+public sealed partial class AzureBlobStore : ICacheStore
+{
+    private const string ConnectionStringVariable = "REMOTECACHE_AZURE_CONNECTION_STRING";
+    private const string StandardConnectionStringVariable = "AZURE_STORAGE_CONNECTION_STRING";
+
+    // One connection pool per connect timeout, shared by every store (a store is opened per project).
+    private static readonly ConcurrentDictionary<TimeSpan, HttpClientTransport> Transports = new();
+
+    private readonly CacheUrl _url;
+    private readonly BlobContainerClient _container;
+    private readonly string _keyPrefix;
+    private readonly string _where;
+    private readonly string _credentialHint;
+    private readonly string? _secret;
+
+    private AzureBlobStore(CacheUrl url, BlobContainerClient container, string prefix, string credentialHint, string? secret)
+    {
+        _url = url;
+        _container = container;
+        _keyPrefix = prefix.Length == 0 ? "v2/" : prefix + "/v2/";
+        _credentialHint = credentialHint;
+        _secret = string.IsNullOrEmpty(secret) ? null : secret;
+        _where = $"Azure blob container '{container.AccountName}/{container.Name}' at {container.Uri.GetLeftPart(UriPartial.Authority)}";
+    }
+
+    /// <summary>azblob://account/container/prefix, authenticated by a connection string from the environment.</summary>
+    public static ICacheStore FromAzblobUrl(CacheUrl url, RemoteStoreSettings settings)
+    {
+        var account = url.Uri.Host;
+        if (account.Length == 0) throw url.Invalid("an azblob URL needs an account and a container, as in azblob://myaccount/build-cache/prefix.");
+        if (url.Uri.UserInfo.Length > 0 || url.Query.Count > 0)
+        {
+            throw url.Invalid($"an azblob URL carries no credentials; set {ConnectionStringVariable} or {StandardConnectionStringVariable} to the account's connection string.");
+        }
+        var (container, prefix) = ContainerAndPrefix(url);
+
+        var variable = settings.Environment(ConnectionStringVariable) is { Length: > 0 } ? ConnectionStringVariable : StandardConnectionStringVariable;
+        if (settings.Environment(variable) is not { Length: > 0 } connectionString)
+        {
+            throw url.Invalid($"azblob URLs take the account's connection string from {ConnectionStringVariable} or {StandardConnectionStringVariable}; neither is set.");
+        }
+        var secret = ConnectionStringValue(connectionString, "AccountKey") ?? ConnectionStringValue(connectionString, "SharedAccessSignature");
+
+        BlobServiceClient service;
+        try
+        {
+            service = new BlobServiceClient(connectionString, Options(settings));
+        }
+        catch (Exception e) when (e is FormatException or ArgumentException or InvalidOperationException)
+        {
+            // The parser's message may quote the string; only its type is safe to show.
+            throw url.Invalid($"{variable} is not an Azure Storage connection string ({e.GetType().Name}).");
+        }
+
+        var connectionAccount = ConnectionStringValue(connectionString, "AccountName") ?? service.AccountName;
+        if (connectionAccount is not null && !string.Equals(connectionAccount, account, StringComparison.OrdinalIgnoreCase))
+        {
+            throw url.Invalid($"the account '{account}' in the URL is not the account '{connectionAccount}' of the connection string in {variable} (AccountKey=***).");
+        }
+        return new AzureBlobStore(url, service.GetBlobContainerClient(container), prefix, $"check the connection string in {variable}", secret);
+    }
+
+    /// <summary>https://account.blob.core.windows.net/container/prefix?&lt;container SAS&gt;.</summary>
+    public static ICacheStore FromHttpsUrl(CacheUrl url, RemoteStoreSettings settings)
+    {
+        if (url.Uri.UserInfo.Length > 0) throw url.Invalid("an Azure blob URL carries its credentials as a SAS query, not as user:password.");
+        var (container, prefix) = ContainerAndPrefix(url);
+        var signature = url.QueryValue("sig");
+        if (string.IsNullOrEmpty(signature) || url.QueryValue("sv") is null)
+        {
+            throw url.Invalid("an https Azure blob URL needs a container SAS as its query (…/container/prefix?sv=…&sig=…); or use azblob://account/container/prefix with a connection string.");
+        }
+        // The SAS stays in the query; the path is cut down to the container, since blob names carry the prefix.
+        var containerUri = new UriBuilder(url.Uri) { Path = "/" + container, UserName = "", Password = "" }.Uri;
+        var client = new BlobContainerClient(containerUri, Options(settings));
+        return new AzureBlobStore(url, client, prefix, "check the SAS in the URL (read, write, delete permissions on the container; expiry)", signature);
+    }
+
+    public string Name => "azblob";
+
+    public Task<byte[]?> GetEntryAsync(string fingerprint, CancellationToken cancellationToken) => GetAsync(EntryName(fingerprint), cancellationToken);
+
+    public Task PutEntryAsync(string fingerprint, byte[] manifest, CancellationToken cancellationToken) =>
+        PutAsync(EntryName(fingerprint), manifest, cancellationToken);
+
+    public Task DeleteEntryAsync(string fingerprint, CancellationToken cancellationToken) => DeleteAsync(EntryName(fingerprint), cancellationToken);
+
+    public Task<byte[]?> GetChunkAsync(string digest, CancellationToken cancellationToken) => GetAsync(ChunkName(digest), cancellationToken);
+
+    public Task<bool> HasChunkAsync(string digest, CancellationToken cancellationToken) =>
+        // Exists answers false for a missing container too.
+        Run(async () => (await _container.GetBlobClient(ChunkName(digest)).ExistsAsync(cancellationToken).ConfigureAwait(false)).Value, cancellationToken);
+
+    public Task PutChunkAsync(string digest, byte[] compressed, CancellationToken cancellationToken) =>
+        // Always overwrite: a chunk found corrupt is pushed again over the bad copy.
+        PutAsync(ChunkName(digest), compressed, cancellationToken);
+
+    public Task DeleteChunkAsync(string digest, CancellationToken cancellationToken) => DeleteAsync(ChunkName(digest), cancellationToken);
+
+    public void Dispose()
+    {
+        // The clients hold no connections of their own: the transport is shared (see Transports).
+    }
+
+    private string EntryName(string fingerprint) => _keyPrefix + "entries/" + fingerprint;
+
+    private string ChunkName(string digest) => _keyPrefix + "chunks/" + digest;
+
+    private Task<byte[]?> GetAsync(string name, CancellationToken cancellationToken) =>
+        Run(async () =>
+        {
+            try
+            {
+                var response = await _container.GetBlobClient(name).DownloadContentAsync(cancellationToken).ConfigureAwait(false);
+                return response.Value.Content.ToArray();
+            }
+            catch (RequestFailedException e) when (e.Status == 404)
+            {
+                // BlobNotFound, or ContainerNotFound before the first write: either way nothing is cached.
+                return null;
+            }
+        }, cancellationToken);
+
+    private Task PutAsync(string name, byte[] bytes, CancellationToken cancellationToken) =>
+        Run(async () =>
+        {
+            var blob = _container.GetBlobClient(name);
+            var options = new BlobUploadOptions { HttpHeaders = new BlobHttpHeaders { ContentType = "application/octet-stream" } };
+            try
+            {
+                await blob.UploadAsync(BinaryData.FromBytes(bytes), options, cancellationToken).ConfigureAwait(false);
+            }
+            catch (RequestFailedException e) when (e.ErrorCode == BlobErrorCode.ContainerNotFound)
+            {
+                // The container is created on the first write that needs it rather than when the store opens: a
+                // container SAS may write blobs but not create containers, and most builds only read.
+                await _container.CreateIfNotExistsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+                await blob.UploadAsync(BinaryData.FromBytes(bytes), options, cancellationToken).ConfigureAwait(false);
+            }
+            return true;
+        }, cancellationToken);
+
+    private Task DeleteAsync(string name, CancellationToken cancellationToken) =>
+        Run(async () => (await _container.GetBlobClient(name).DeleteIfExistsAsync(cancellationToken: cancellationToken).ConfigureAwait(false)).Value, cancellationToken);
+
+    /// <summary>Runs one blob call; every failure but the caller's cancellation becomes a <see cref="CacheUnavailableException"/>.</summary>
+    private async Task<T> Run<T>(Func<Task<T>> call, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        try
+        {
+            return await call().ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw;
+        }
+        catch (Exception e) when (e is RequestFailedException or AggregateException or OperationCanceledException or HttpRequestException or IOException or TimeoutException)
+        {
+            throw Unavailable(e);
+        }
+    }
+
+    private CacheUnavailableException Unavailable(Exception error)
+    {
+        // After its retries the SDK throws an AggregateException of the attempts; the last one says most.
+        var last = error is AggregateException { InnerExceptions.Count: > 0 } all ? all.InnerExceptions[^1] : error;
+        var problem = last switch
+        {
+            RequestFailedException { Status: 401 or 403 } e => $"authentication or authorization failed ({e.Status} {e.ErrorCode}); {_credentialHint}",
+            RequestFailedException { Status: 0 } e => $"cannot connect ({FirstLine(e.InnerException?.Message ?? e.Message)})",
+            RequestFailedException e => $"request failed ({e.Status} {e.ErrorCode})",
+            OperationCanceledException => "cannot connect (no answer within the request timeout)",
+            HttpRequestException or IOException or TimeoutException => $"cannot connect ({FirstLine(last.Message)})",
+            _ => $"request failed ({last.GetType().Name}: {FirstLine(last.Message)})",
+        };
+        var message = _url.MaskIn($"{_where}: {problem}");
+        if (_secret is not null) message = message.Replace(_secret, "***", StringComparison.Ordinal);
+        return new CacheUnavailableException(message, error);
+    }
+
+    private static BlobClientOptions Options(RemoteStoreSettings settings)
+    {
+        var options = new BlobClientOptions
+        {
+            Transport = Transports.GetOrAdd(settings.ConnectTimeout, connectTimeout => new HttpClientTransport(new HttpClient(
+                // As the SDK's default handler, plus a connect limit so that an unreachable account fails fast.
+                new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false, ConnectTimeout = connectTimeout })
+            {
+                // The pipeline applies Retry.NetworkTimeout to each attempt.
+                Timeout = Timeout.InfiniteTimeSpan,
+            })),
+        };
+        options.Retry.MaxRetries = 2;
+        options.Retry.NetworkTimeout = settings.RequestTimeout;
+        return options;
+    }
+
+    private static (string Container, string Prefix) ContainerAndPrefix(CacheUrl url)
+    {
+        var path = url.PathTrimmed;
+        var slash = path.IndexOf('/');
+        var container = slash < 0 ? path : path[..slash];
+        var prefix = slash < 0 ? "" : path[(slash + 1)..].Trim('/');
+        if (container.Length == 0) throw url.Invalid("the URL names no container, as in azblob://myaccount/build-cache/prefix.");
+        if (!ContainerName().IsMatch(container) || container.Contains("--", StringComparison.Ordinal))
+        {
+            throw url.Invalid($"'{container}' is not a container name (3-63 lowercase letters, digits and single hyphens).");
+        }
+        return (container, prefix);
+    }
+
+    private static string? ConnectionStringValue(string connectionString, string name)
+    {
+        foreach (var part in connectionString.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var eq = part.IndexOf('=');
+            if (eq > 0 && part[..eq].Trim().Equals(name, StringComparison.OrdinalIgnoreCase)) return part[(eq + 1)..].Trim();
+        }
+        return null;
+    }
+
+    private static string FirstLine(string message) => message.Split('\n')[0].Trim();
+
+    [GeneratedRegex("^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$")]
+    private static partial Regex ContainerName();
+}

@@ -1,0 +1,233 @@
+using System.Net;
+using System.Text.RegularExpressions;
+using Amazon;
+using Amazon.Runtime;
+using Amazon.S3;
+using Amazon.S3.Model;
+using RemoteCache.Core.Remote;
+
+namespace RemoteCache.Core.Storage;
+
+/// <summary>
+/// s3://bucket/prefix[?endpoint=http://host:port&amp;region=…]: entries under prefix/v2/entries/, chunks under
+/// prefix/v2/chunks/. A PutObject is atomic, so a reader never sees a partial object. With an endpoint (MinIO, s3rver,
+/// …) requests use path-style addressing. Credentials come from the AWS SDK's default chain, never from the URL.
+/// </summary>
+public sealed partial class S3Store : ICacheStore
+{
+    private const string CredentialChain =
+        "the AWS SDK default chain: AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE or the default profile, web identity, container or instance role";
+
+    private readonly CacheUrl _url;
+    private readonly RemoteStoreSettings _settings;
+    private readonly string _bucket;
+    private readonly string _keyPrefix;
+    private readonly string _where;
+    private readonly bool? _disablePayloadSigning;
+    private readonly AmazonS3Client _client;
+
+    public S3Store(CacheUrl url, RemoteStoreSettings settings)
+    {
+        _url = url;
+        _settings = settings;
+        _bucket = url.Uri.Host;
+        if (_bucket.Length == 0) throw url.Invalid("an S3 URL needs a bucket, as in s3://my-bucket/prefix.");
+        if (!BucketName().IsMatch(_bucket)) throw url.Invalid($"'{_bucket}' is not an S3 bucket name (3-63 lowercase letters, digits, dots and hyphens).");
+        if (url.Uri.UserInfo.Length > 0) throw url.Invalid("credentials do not belong in an S3 URL; set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or AWS_PROFILE.");
+        if (!url.Uri.IsDefaultPort) throw url.Invalid("an S3 URL has no port; give a server as ?endpoint=http://host:port.");
+
+        var prefix = url.PathTrimmed;
+        _keyPrefix = prefix.Length == 0 ? "v2/" : prefix + "/v2/";
+
+        var endpoint = ParseEndpoint(url);
+        var region = url.QueryValue("region") ?? (settings.Environment("AWS_REGION") is { Length: > 0 } fromEnvironment ? fromEnvironment : "us-east-1");
+        var regionPattern = endpoint is null ? AwsRegion() : CustomRegion();
+        if (!regionPattern.IsMatch(region)) throw url.Invalid($"'{region}' is not a region such as us-east-1.");
+
+        var config = new AmazonS3Config
+        {
+            Timeout = settings.RequestTimeout,
+            ConnectTimeout = settings.ConnectTimeout,
+            MaxErrorRetry = 2,
+            // WHEN_SUPPORTED would add aws-chunked CRC trailers, which S3-compatible servers store as object data.
+            RequestChecksumCalculation = RequestChecksumCalculation.WHEN_REQUIRED,
+            ResponseChecksumValidation = ResponseChecksumValidation.WHEN_REQUIRED,
+            // The endpoint comes from the URL only: this SDK version shows AWS_ENDPOINT_URL in its config but still
+            // routes requests to AWS, so a half-applied environment setting would only confuse.
+            IgnoreConfiguredEndpointUrls = true,
+        };
+        if (endpoint is null)
+        {
+            config.RegionEndpoint = RegionEndpoint.GetBySystemName(region);
+            _where = $"AWS ({region})";
+        }
+        else
+        {
+            config.ServiceURL = endpoint.AbsoluteUri;
+            config.ForcePathStyle = true;
+            config.AuthenticationRegion = region;
+            _where = endpoint.GetLeftPart(UriPartial.Authority);
+            // Over https the payload need not be signed (TLS protects it), and signing it would need aws-chunked
+            // framing that S3-compatible servers may store as data; over http it is signed whole (no chunk encoding).
+            if (endpoint.Scheme == Uri.UriSchemeHttps) _disablePayloadSigning = true;
+        }
+        _client = new AmazonS3Client(config);
+    }
+
+    public string Name => "s3";
+
+    public Task<byte[]?> GetEntryAsync(string fingerprint, CancellationToken cancellationToken) => GetAsync(EntryKey(fingerprint), cancellationToken);
+
+    public Task PutEntryAsync(string fingerprint, byte[] manifest, CancellationToken cancellationToken) =>
+        PutAsync(EntryKey(fingerprint), manifest, cancellationToken);
+
+    public Task DeleteEntryAsync(string fingerprint, CancellationToken cancellationToken) => DeleteAsync(EntryKey(fingerprint), cancellationToken);
+
+    public Task<byte[]?> GetChunkAsync(string digest, CancellationToken cancellationToken) => GetAsync(ChunkKey(digest), cancellationToken);
+
+    public Task<bool> HasChunkAsync(string digest, CancellationToken cancellationToken) =>
+        Run(async () =>
+        {
+            try
+            {
+                await _client.GetObjectMetadataAsync(new GetObjectMetadataRequest { BucketName = _bucket, Key = ChunkKey(digest) }, cancellationToken)
+                    .ConfigureAwait(false);
+                return true;
+            }
+            catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.NotFound)
+            {
+                // HEAD has no error body, so a missing bucket looks like a missing key here; Get and Put report it.
+                return false;
+            }
+        }, cancellationToken);
+
+    public Task PutChunkAsync(string digest, byte[] compressed, CancellationToken cancellationToken) =>
+        // Always overwrite: a chunk found corrupt is pushed again over the bad copy.
+        PutAsync(ChunkKey(digest), compressed, cancellationToken);
+
+    public Task DeleteChunkAsync(string digest, CancellationToken cancellationToken) => DeleteAsync(ChunkKey(digest), cancellationToken);
+
+    public void Dispose() => _client.Dispose();
+
+    private string EntryKey(string fingerprint) => _keyPrefix + "entries/" + fingerprint;
+
+    private string ChunkKey(string digest) => _keyPrefix + "chunks/" + digest;
+
+    private Task<byte[]?> GetAsync(string key, CancellationToken cancellationToken) =>
+        Run(async () =>
+        {
+            try
+            {
+                using var response = await _client.GetObjectAsync(new GetObjectRequest { BucketName = _bucket, Key = key }, cancellationToken)
+                    .ConfigureAwait(false);
+                // The client's timeout ends with the response headers; the body gets a limit of its own.
+                using var bodyTimeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                bodyTimeout.CancelAfter(_settings.RequestTimeout);
+                using var buffer = new MemoryStream(response.ContentLength is > 0 and < int.MaxValue ? (int)response.ContentLength : 0);
+                await response.ResponseStream.CopyToAsync(buffer, bodyTimeout.Token).ConfigureAwait(false);
+                return buffer.ToArray();
+            }
+            catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.NotFound && e.ErrorCode != "NoSuchBucket")
+            {
+                return null;
+            }
+        }, cancellationToken);
+
+    private Task PutAsync(string key, byte[] bytes, CancellationToken cancellationToken) =>
+        Run(async () =>
+        {
+            var request = new PutObjectRequest
+            {
+                BucketName = _bucket,
+                Key = key,
+                InputStream = new MemoryStream(bytes, writable: false),
+                ContentType = "application/octet-stream",
+                // Over http the SDK would otherwise send aws-chunked framing, which some servers (s3rver) store as data.
+                UseChunkEncoding = false,
+                DisablePayloadSigning = _disablePayloadSigning,
+            };
+            await _client.PutObjectAsync(request, cancellationToken).ConfigureAwait(false);
+            return true;
+        }, cancellationToken);
+
+    private Task DeleteAsync(string key, CancellationToken cancellationToken) =>
+        Run(async () =>
+        {
+            await _client.DeleteObjectAsync(new DeleteObjectRequest { BucketName = _bucket, Key = key }, cancellationToken).ConfigureAwait(false);
+            return true;
+        }, cancellationToken);
+
+    /// <summary>Runs one S3 call; every failure but the caller's cancellation becomes a <see cref="CacheUnavailableException"/>.</summary>
+    private async Task<T> Run<T>(Func<Task<T>> call, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        try
+        {
+            return await call().ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw;
+        }
+        catch (AmazonS3Exception e) when (e.ErrorCode == "NoSuchBucket")
+        {
+            throw Unavailable("the bucket does not exist (create it, or fix the bucket name in the URL)", e);
+        }
+        catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.Forbidden || e.ErrorCode is "AccessDenied" or "InvalidAccessKeyId" or "SignatureDoesNotMatch")
+        {
+            throw Unavailable($"access denied ({(int)e.StatusCode} {e.ErrorCode}); credentials come from {CredentialChain} ({CredentialSource()})", e);
+        }
+        catch (AmazonServiceException e)
+        {
+            throw Unavailable($"request failed ({(int)e.StatusCode} {e.ErrorCode}: {FirstLine(e.Message)})", e);
+        }
+        catch (OperationCanceledException e)
+        {
+            // Not the caller's token: the client's request timeout or the body's limit ran out.
+            throw Unavailable($"cannot connect (no answer within {_settings.RequestTimeout.TotalSeconds:0.#} s)", e);
+        }
+        catch (Exception e) when (e is HttpRequestException or IOException or TimeoutException)
+        {
+            throw Unavailable($"cannot connect ({FirstLine(e.Message)})", e);
+        }
+        catch (AmazonClientException e)
+        {
+            // Raised before any request is sent, e.g. when no credentials could be resolved.
+            throw Unavailable($"the AWS SDK failed ({FirstLine(e.Message)}); credentials come from {CredentialChain}", e);
+        }
+    }
+
+    private CacheUnavailableException Unavailable(string problem, Exception inner) =>
+        new(_url.MaskIn($"S3 bucket '{_bucket}' at {_where}: {problem}"), inner);
+
+    /// <summary>Which credentials the chain most likely picked, by name only (never a key).</summary>
+    private string CredentialSource() =>
+        _settings.Environment("AWS_ACCESS_KEY_ID") is { Length: > 0 } ? "here AWS_ACCESS_KEY_ID from the environment"
+        : _settings.Environment("AWS_PROFILE") is { Length: > 0 } profile ? $"here profile '{profile}'"
+        : "no AWS_ACCESS_KEY_ID or AWS_PROFILE set";
+
+    private static string FirstLine(string message) => message.Split('\n')[0].Trim();
+
+    private static Uri? ParseEndpoint(CacheUrl url)
+    {
+        if (url.QueryValue("endpoint") is not { } text) return null;
+        if (!Uri.TryCreate(text, UriKind.Absolute, out var endpoint) || (endpoint.Scheme != Uri.UriSchemeHttp && endpoint.Scheme != Uri.UriSchemeHttps)
+            || endpoint.Host.Length == 0)
+        {
+            throw url.Invalid($"endpoint '{CacheUrl.Mask(text)}' is not an http(s) URL such as http://127.0.0.1:9000.");
+        }
+        if (endpoint.UserInfo.Length > 0) throw url.Invalid("the endpoint must not carry credentials; set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or AWS_PROFILE.");
+        return endpoint;
+    }
+
+    [GeneratedRegex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")]
+    private static partial Regex BucketName();
+
+    /// <summary>AWS regions: us-east-1, eu-central-2, us-gov-west-1, cn-north-1, …</summary>
+    [GeneratedRegex("^[a-z]{2}(-[a-z]+)+-[0-9]+$")]
+    private static partial Regex AwsRegion();
+
+    /// <summary>S3-compatible servers name their regions freely (minio, garage, us-east-1), but never with spaces or slashes.</summary>
+    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$")]
+    private static partial Regex CustomRegion();
+}

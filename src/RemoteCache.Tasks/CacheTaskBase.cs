@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Microsoft.Build.Framework;
 using RemoteCache.Core.Engine;
 using RemoteCache.Core.Remote;
@@ -90,7 +91,7 @@ public abstract class CacheTaskBase : MSBuildTask, ICancelableTask
                 ProjectName, Step, ByteSize.Format(outputBytes), remote.Name, ByteSize.Format(limited.MaxEntryBytes));
             access = access with { WriteRemote = false };
         }
-        return new TieredStore(local, remote, access);
+        return new TieredStore(local, remote, access, remote is null ? null : RemoteChunkMemo());
     }
 
     /// <summary>Warns once when the remote tier failed during an operation and keeps it out of the rest of the build.</summary>
@@ -140,6 +141,15 @@ public abstract class CacheTaskBase : MSBuildTask, ICancelableTask
         {
             return null; // already warned about when the remote was opened
         }
+    }
+
+    private ConcurrentDictionary<string, bool> RemoteChunkMemo()
+    {
+        var key = "RemoteCache.RemoteHas:" + CacheUrl;
+        if (BuildEngine4.GetRegisteredTaskObject(key, RegisteredTaskObjectLifetime.Build) is ConcurrentDictionary<string, bool> memo) return memo;
+        memo = new ConcurrentDictionary<string, bool>(StringComparer.Ordinal);
+        BuildEngine4.RegisterTaskObject(key, memo, RegisteredTaskObjectLifetime.Build, allowEarlyCollection: false);
+        return memo;
     }
 
     private string RemoteDownKey() => "RemoteCache.RemoteDown:" + CacheUrl;

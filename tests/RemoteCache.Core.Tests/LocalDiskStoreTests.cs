@@ -232,4 +232,14 @@ public sealed class LocalDiskStoreTests : IDisposable
         Assert.True(Directory.Exists(Path.Combine(store.Root, "chunks")));
         Assert.Empty(Directory.GetFileSystemEntries(Path.Combine(store.Root, "tmp")));
     }
+
+    [Fact]
+    public async Task DeletingWhatWasNeverWrittenIsANoOp()
+    {
+        // The engine deletes a corrupt chunk that came from a remote: its local folder may not exist yet.
+        var store = new LocalDiskStore(_temp.Combine("never-written"));
+        await store.DeleteChunkAsync(Sha256Digest.Of("never"), default);
+        await store.DeleteEntryAsync(Sha256Digest.Of("never"), default);
+        Assert.False(await store.HasChunkAsync(Sha256Digest.Of("never"), default));
+    }
 }

@@ -70,6 +70,33 @@ public sealed class S3StoreTests : StoreContractTests
         Assert.Contains("cannot connect", error.Message);
     }
 
+    [Fact]
+    public async Task ServerThatNeverAnswersIsUnavailable()
+    {
+        using var server = new SilentServer();
+        var settings = new RemoteStoreSettings { ConnectTimeout = TimeSpan.FromSeconds(1), RequestTimeout = TimeSpan.FromSeconds(1) };
+        using var store = RemoteStores.Open(CacheUrl.Parse($"s3://{Bucket}/cache?endpoint={Uri.EscapeDataString(server.Url)}"), settings);
+
+        var read = await Assert.ThrowsAsync<CacheUnavailableException>(() => store.GetEntryAsync(new string('a', 64), default));
+        var write = await Assert.ThrowsAsync<CacheUnavailableException>(() => store.PutChunkAsync(new string('b', 64), new byte[10_000], default));
+
+        Assert.Contains("no answer", read.Message);
+        Assert.Contains("no answer", write.Message);
+    }
+
+    [Fact]
+    public async Task CancellationWhileWaitingIsNotReportedAsAnOutage()
+    {
+        using var server = new SilentServer();
+        using var store = RemoteStores.Open(CacheUrl.Parse($"s3://{Bucket}/cache?endpoint={Uri.EscapeDataString(server.Url)}"), new RemoteStoreSettings());
+        using var cancellation = new CancellationTokenSource();
+
+        var get = store.GetEntryAsync(new string('a', 64), cancellation.Token);
+        cancellation.Cancel();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => get);
+    }
+
     [Theory]
     [InlineData("s3:///prefix", "bucket")]
     [InlineData("s3://build-cache/prefix?endpoint=not-a-url", "endpoint")]

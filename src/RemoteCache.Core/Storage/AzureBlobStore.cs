@@ -28,10 +28,12 @@ public sealed partial class AzureBlobStore : ICacheStore
     private readonly string _where;
     private readonly string _credentialHint;
     private readonly string? _secret;
+    private readonly TimeSpan _requestTimeout;
 
-    private AzureBlobStore(CacheUrl url, BlobContainerClient container, string prefix, string credentialHint, string? secret)
+    private AzureBlobStore(CacheUrl url, RemoteStoreSettings settings, BlobContainerClient container, string prefix, string credentialHint, string? secret)
     {
         _url = url;
+        _requestTimeout = settings.RequestTimeout;
         _container = container;
         _keyPrefix = prefix.Length == 0 ? "v2/" : prefix + "/v2/";
         _credentialHint = credentialHint;
@@ -71,14 +73,18 @@ public sealed partial class AzureBlobStore : ICacheStore
         var connectionAccount = ConnectionStringValue(connectionString, "AccountName") ?? service.AccountName;
         if (connectionAccount is not null && !string.Equals(connectionAccount, account, StringComparison.OrdinalIgnoreCase))
         {
-            throw url.Invalid($"the account '{account}' in the URL is not the account '{connectionAccount}' of the connection string in {variable} (AccountKey=***).");
+            throw url.Invalid($"the account '{account}' in the URL is not the account '{connectionAccount}' of the connection string in {variable}; give that account's connection string or fix the URL.");
         }
-        return new AzureBlobStore(url, service.GetBlobContainerClient(container), prefix, $"check the connection string in {variable}", secret);
+        return new AzureBlobStore(url, settings, service.GetBlobContainerClient(container), prefix, $"check the connection string in {variable}", secret);
     }
 
     /// <summary>https://account.blob.core.windows.net/container/prefix?&lt;container SAS&gt;.</summary>
     public static ICacheStore FromHttpsUrl(CacheUrl url, RemoteStoreSettings settings)
     {
+        if (!url.Uri.Host.Contains(".blob.", StringComparison.OrdinalIgnoreCase))
+        {
+            throw url.Invalid("an https cache URL must name an Azure blob endpoint, as in https://myaccount.blob.core.windows.net/build-cache/prefix?<SAS>.");
+        }
         if (url.Uri.UserInfo.Length > 0) throw url.Invalid("an Azure blob URL carries its credentials as a SAS query, not as user:password.");
         var (container, prefix) = ContainerAndPrefix(url);
         var signature = url.QueryValue("sig");
@@ -89,7 +95,7 @@ public sealed partial class AzureBlobStore : ICacheStore
         // The SAS stays in the query; the path is cut down to the container, since blob names carry the prefix.
         var containerUri = new UriBuilder(url.Uri) { Path = "/" + container, UserName = "", Password = "" }.Uri;
         var client = new BlobContainerClient(containerUri, Options(settings));
-        return new AzureBlobStore(url, client, prefix, "check the SAS in the URL (read, write, delete permissions on the container; expiry)", signature);
+        return new AzureBlobStore(url, settings, client, prefix, "check the SAS in the URL (read, write, delete permissions on the container; expiry)", signature);
     }
 
     public string Name => "azblob";
@@ -150,7 +156,16 @@ public sealed partial class AzureBlobStore : ICacheStore
             {
                 // The container is created on the first write that needs it rather than when the store opens: a
                 // container SAS may write blobs but not create containers, and most builds only read.
-                await _container.CreateIfNotExistsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    await _container.CreateIfNotExistsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+                }
+                catch (RequestFailedException denied) when (denied.Status == 403)
+                {
+                    throw new CacheUnavailableException(
+                        Mask($"{_where}: the container does not exist and these credentials may not create it ({denied.Status} {denied.ErrorCode}); create it, or {_credentialHint}"),
+                        denied);
+                }
                 await blob.UploadAsync(BinaryData.FromBytes(bytes), options, cancellationToken).ConfigureAwait(false);
             }
             return true;
@@ -186,13 +201,18 @@ public sealed partial class AzureBlobStore : ICacheStore
             RequestFailedException { Status: 401 or 403 } e => $"authentication or authorization failed ({e.Status} {e.ErrorCode}); {_credentialHint}",
             RequestFailedException { Status: 0 } e => $"cannot connect ({FirstLine(e.InnerException?.Message ?? e.Message)})",
             RequestFailedException e => $"request failed ({e.Status} {e.ErrorCode})",
-            OperationCanceledException => "cannot connect (no answer within the request timeout)",
-            HttpRequestException or IOException or TimeoutException => $"cannot connect ({FirstLine(last.Message)})",
+            OperationCanceledException or TimeoutException => $"cannot connect (no answer within {_requestTimeout.TotalSeconds:0.#} s)",
+            HttpRequestException or IOException => $"cannot connect ({FirstLine(last.Message)})",
             _ => $"request failed ({last.GetType().Name}: {FirstLine(last.Message)})",
         };
-        var message = _url.MaskIn($"{_where}: {problem}");
-        if (_secret is not null) message = message.Replace(_secret, "***", StringComparison.Ordinal);
-        return new CacheUnavailableException(message, error);
+        return new CacheUnavailableException(Mask($"{_where}: {problem}"), error);
+    }
+
+    /// <summary>Messages never show the account key or SAS signature, even if an SDK message quoted one.</summary>
+    private string Mask(string message)
+    {
+        message = _url.MaskIn(message);
+        return _secret is null ? message : message.Replace(_secret, "***", StringComparison.Ordinal);
     }
 
     private static BlobClientOptions Options(RemoteStoreSettings settings)

@@ -53,13 +53,13 @@ public sealed class LocalDiskStore : ICacheStore
     public Task PutEntryAsync(string fingerprint, byte[] manifest, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        WriteAtomically(EntryPath(fingerprint), manifest, overwrite: true);
+        WriteAtomically(EntryPath(fingerprint), manifest);
         return Task.CompletedTask;
     }
 
     public Task DeleteEntryAsync(string fingerprint, CancellationToken cancellationToken)
     {
-        File.Delete(EntryPath(fingerprint));
+        DeleteIfPresent(EntryPath(fingerprint));
         return Task.CompletedTask;
     }
 
@@ -82,13 +82,14 @@ public sealed class LocalDiskStore : ICacheStore
     public Task PutChunkAsync(string digest, byte[] compressed, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        WriteAtomically(ChunkPath(digest), compressed, overwrite: false);
+        // Overwrite: a save only puts a chunk the tier lacks or holds a bad copy of (content-addressed, so equal bytes).
+        WriteAtomically(ChunkPath(digest), compressed);
         return Task.CompletedTask;
     }
 
     public Task DeleteChunkAsync(string digest, CancellationToken cancellationToken)
     {
-        File.Delete(ChunkPath(digest));
+        DeleteIfPresent(ChunkPath(digest));
         return Task.CompletedTask;
     }
 
@@ -163,6 +164,18 @@ public sealed class LocalDiskStore : ICacheStore
     {
     }
 
+    private static void DeleteIfPresent(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (DirectoryNotFoundException)
+        {
+            // Its folder was never made: there is nothing to delete.
+        }
+    }
+
     private static byte[]? ReadAndTouch(string path)
     {
         byte[] bytes;
@@ -194,9 +207,8 @@ public sealed class LocalDiskStore : ICacheStore
         }
     }
 
-    private void WriteAtomically(string path, byte[] bytes, bool overwrite)
+    private void WriteAtomically(string path, byte[] bytes)
     {
-        if (!overwrite && File.Exists(path)) return;
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         Directory.CreateDirectory(_temp);
         var temp = Path.Combine(_temp, Guid.NewGuid().ToString("N"));

@@ -67,8 +67,8 @@ public sealed partial class S3Store : ICacheStore
             config.ForcePathStyle = true;
             config.AuthenticationRegion = region;
             _where = endpoint.GetLeftPart(UriPartial.Authority);
-            // Over https the payload need not be signed (TLS protects it), and signing it would need aws-chunked
-            // framing that S3-compatible servers may store as data; over http it is signed whole (no chunk encoding).
+            // Over https TLS protects the body, so it goes as UNSIGNED-PAYLOAD (one framing every S3-compatible server
+            // reads alike); SigV4 forbids that over http, where the whole body is hashed into the signature instead.
             if (endpoint.Scheme == Uri.UriSchemeHttps) _disablePayloadSigning = true;
         }
         _client = new AmazonS3Client(config);
@@ -181,19 +181,23 @@ public sealed partial class S3Store : ICacheStore
         {
             throw Unavailable($"request failed ({(int)e.StatusCode} {e.ErrorCode}: {FirstLine(e.Message)})", e);
         }
-        catch (OperationCanceledException e)
+        catch (Exception e) when (e is OperationCanceledException or TimeoutException)
         {
             // Not the caller's token: the client's request timeout or the body's limit ran out.
             throw Unavailable($"cannot connect (no answer within {_settings.RequestTimeout.TotalSeconds:0.#} s)", e);
         }
-        catch (Exception e) when (e is HttpRequestException or IOException or TimeoutException)
+        catch (Exception e) when (e is HttpRequestException or IOException)
         {
             throw Unavailable($"cannot connect ({FirstLine(e.Message)})", e);
         }
+        catch (AmazonClientException e) when (e.Message.StartsWith("Failed to resolve AWS credentials", StringComparison.Ordinal))
+        {
+            // Raised before any request is sent; the SDK's message goes on with one line per provider tried.
+            throw Unavailable($"no AWS credentials found; they come from {CredentialChain}", e);
+        }
         catch (AmazonClientException e)
         {
-            // Raised before any request is sent, e.g. when no credentials could be resolved.
-            throw Unavailable($"the AWS SDK failed ({FirstLine(e.Message)}); credentials come from {CredentialChain}", e);
+            throw Unavailable($"the AWS SDK failed ({FirstLine(e.Message)})", e);
         }
     }
 

@@ -10,9 +10,14 @@ namespace RemoteCache.Core.Storage;
 /// error is recorded in <see cref="RemoteError"/>, the remote is skipped from then on, and the caller warns once.
 /// Deletions (of corrupt objects) only ever touch the local tier.
 /// </summary>
-public sealed class TieredStore(LocalDiskStore? local, ICacheStore? remote, TierAccess access) : ICacheStore
+public sealed class TieredStore(LocalDiskStore? local, ICacheStore? remote, TierAccess access,
+    ConcurrentDictionary<string, bool>? remoteHas = null) : ICacheStore
 {
-    private readonly ConcurrentDictionary<string, bool> _remoteHas = new(StringComparer.Ordinal);
+    /// <summary>
+    /// What is known about the remote's chunks, shareable by every project of a build: saves skip the existence
+    /// check for chunks already seen, and a chunk found corrupt is marked absent so the next save pushes it again.
+    /// </summary>
+    private readonly ConcurrentDictionary<string, bool> _remoteHas = remoteHas ?? new(StringComparer.Ordinal);
     private volatile Exception? _remoteError;
     private long _bytesDownloaded;
     private long _bytesPushed;

@@ -1,9 +1,10 @@
 namespace RemoteCache.EndToEnd.Tests.Infrastructure;
 
 /// <summary>
-/// The RemoteCache.Sdk package under test, packed once per test run into a local feed under a version of its own
-/// (0.0.0-e2e.&lt;time&gt;.&lt;pid&gt;): a version that NuGet or an MSBuild node has seen before can never serve
-/// stale SDK bits, and two test runs on one machine do not disturb each other.
+/// The RemoteCache.Sdk package under test, packed once per test run into a local feed. Its version comes from
+/// version.json and the git height, so uncommitted changes keep the version: the builds the tests start use their
+/// own NuGet packages folder, from which this version's earlier copy is removed first (other versions may be in
+/// use by another test run on the machine).
 /// </summary>
 internal static class SdkPackage
 {
@@ -17,33 +18,17 @@ internal static class SdkPackage
 
     private static (string, string) Pack()
     {
-        var version = $"0.0.0-e2e.{DateTime.UtcNow:yyyyMMddHHmmss}.{Environment.ProcessId}";
         var feed = Path.Combine(RepositoryPaths.Root, "artifacts", "test-feed");
         if (Directory.Exists(feed)) Directory.Delete(feed, recursive: true);
         Directory.CreateDirectory(feed);
         var result = ProcessRunner.Run("dotnet",
-            ["pack", Path.Combine(RepositoryPaths.Root, "src", "RemoteCache.Sdk"), "-c", "Release", "-o", feed, "-nologo", "-tl:off", $"-p:PackageVersion={version}"],
+            ["pack", Path.Combine(RepositoryPaths.Root, "src", "RemoteCache.Sdk"), "-c", "Release", "-o", feed, "-nologo", "-tl:off"],
             RepositoryPaths.Root, DotnetEnvironment.ForRepository);
         if (result.ExitCode != 0) throw new InvalidOperationException("dotnet pack of RemoteCache.Sdk failed:\n" + result.Output);
-        RemoveOldTestVersions();
+        var package = Directory.GetFiles(feed, "RemoteCache.Sdk.*.nupkg").Single();
+        var version = Path.GetFileNameWithoutExtension(package)["RemoteCache.Sdk.".Length..];
+        var stale = Path.Combine(NuGetPackagesFolder, "remotecache.sdk", version.ToLowerInvariant());
+        if (Directory.Exists(stale)) Directory.Delete(stale, recursive: true);
         return (feed, version);
-    }
-
-    /// <summary>Each run leaves its version in the packages folder; drop those of runs older than a day.</summary>
-    private static void RemoveOldTestVersions()
-    {
-        var folder = Path.Combine(NuGetPackagesFolder, "remotecache.sdk");
-        if (!Directory.Exists(folder)) return;
-        foreach (var old in new DirectoryInfo(folder).GetDirectories("0.0.0-e2e.*").Where(d => d.CreationTimeUtc < DateTime.UtcNow.AddDays(-1)))
-        {
-            try
-            {
-                old.Delete(recursive: true);
-            }
-            catch (IOException)
-            {
-                // Still in use by a long run; a later run removes it.
-            }
-        }
     }
 }

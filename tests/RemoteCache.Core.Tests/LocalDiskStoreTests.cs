@@ -90,15 +90,17 @@ public sealed class LocalDiskStoreTests : IDisposable
     }
 
     [Fact]
-    public async Task PutChunkKeepsTheExistingChunk()
+    public async Task PutChunkReplacesABadCopy()
     {
-        // Chunks are named by content: a second writer has the same bytes, so the first copy stays.
-        var digest = Sha256Digest.Of("chunk");
+        // A save puts a chunk only where it is missing or known bad, so the new bytes must win over a damaged file.
+        var good = new byte[] { 1, 2, 3 };
+        var digest = Sha256Digest.Of(good);
 
-        await _store.PutChunkAsync(digest, [1, 2, 3], default);
         await _store.PutChunkAsync(digest, [7, 7, 7], default);
+        await _store.PutChunkAsync(digest, good, default);
 
-        Assert.Equal([1, 2, 3], await _store.GetChunkAsync(digest, default));
+        Assert.Equal(good, await _store.GetChunkAsync(digest, default));
+        Assert.Empty(Directory.GetFiles(Path.Combine(_store.Root, "tmp")));
     }
 
     [Fact]

@@ -28,6 +28,27 @@ public abstract class CacheTaskBase : MSBuildTask, ICancelableTask
 
     public void Cancel() => _cancel.Cancel();
 
+    /// <summary>
+    /// The cache must never fail a build: anything unexpected from the cache becomes one warning and the build goes
+    /// on as if there were no cache.
+    /// </summary>
+    public sealed override bool Execute()
+    {
+        try
+        {
+            return ExecuteCore();
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !_cancel.IsCancellationRequested)
+        {
+            var message = TryParseUrl()?.MaskIn(e.Message) ?? e.Message;
+            Warn(WarningCodes.Unexpected, $"the cache failed unexpectedly in {ProjectName} {Step} ({e.GetType().Name}: {message}); building without it.");
+            Log.LogMessage(MessageImportance.Low, "RemoteCache: {0}", TryParseUrl()?.MaskIn(e.ToString()) ?? e.ToString());
+            return true;
+        }
+    }
+
+    protected abstract bool ExecuteCore();
+
     protected CancellationToken Cancellation => _cancel.Token;
 
     protected CancellationTokenSource TimeoutSource()

@@ -36,7 +36,7 @@ public sealed class RemoteCacheRestore : CacheTaskBase
     /// <summary>hit-local, miss, off, or error (the cache could not be used; the step builds and is not saved).</summary>
     [Output] public string Result { get; set; } = "";
 
-    public override bool Execute()
+    protected override bool ExecuteCore()
     {
         var started = Stopwatch.GetTimestamp();
         if (!TryReadSettings(out var mode, out _) || mode == Core.Engine.CacheMode.Off)

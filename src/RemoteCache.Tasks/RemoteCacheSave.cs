@@ -19,7 +19,7 @@ public sealed class RemoteCacheSave : CacheTaskBase
     /// <summary>The compiler's SARIF log (ErrorLog property value; a ",version=" suffix is allowed).</summary>
     public string ErrorLog { get; set; } = "";
 
-    public override bool Execute()
+    protected override bool ExecuteCore()
     {
         if (!TryReadSettings(out var mode, out var sizeLimit)) return true;
         if (BuildEngine4.GetRegisteredTaskObject(StateKey(ProjectDirectory, Step), RegisteredTaskObjectLifetime.Build) is not StepState state

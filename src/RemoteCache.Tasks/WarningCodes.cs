@@ -12,4 +12,5 @@ internal static class WarningCodes
     public const string RestoreFailed = "RCACHE007";
     public const string RemoteUnavailable = "RCACHE008";
     public const string RemoteEntryBroken = "RCACHE009";
+    public const string Unexpected = "RCACHE010";
 }

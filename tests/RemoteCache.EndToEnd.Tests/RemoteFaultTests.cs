@@ -73,6 +73,46 @@ public sealed class RemoteFaultTests
     }
 
     [Fact]
+    public void RemoteThatRefusesWritesServesHitsAndWarnsOnSave()
+    {
+        using var ws = new Workspace("remote-read-only-user");
+        SampleSolution.Create(ws);
+        Git.InitWithRemote(ws.Source);
+        var prefix = TestServers.Unique();
+        var password = TestServers.Require("REDIS_PASSWORD");
+        var port = TestServers.Require("REDIS_PORT");
+        // A Redis ACL user that may read but not write: the server's "403 on write".
+        var reader = "reader-" + prefix;
+        using (var admin = StackExchange.Redis.ConnectionMultiplexer.Connect($"127.0.0.1:{port},password={password}"))
+        {
+            admin.GetServer("127.0.0.1", int.Parse(port)).Execute("ACL", "SETUSER", reader, "on", ">reader-pass", "~*", "+@read", "+@connection");
+        }
+        string[] writer = [.. Deterministic, $"-p:CacheUrl=redis://:{password}@127.0.0.1:{port}?prefix={prefix}"];
+        string[] readOnly = [.. Deterministic, $"-p:CacheUrl=redis://{reader}:reader-pass@127.0.0.1:{port}?prefix={prefix}"];
+        var machineA = ws.Build(writer);
+        Assert.True(machineA.Succeeded, machineA.Describe());
+        var outputs = OutputSnapshot.Take(ws.Source);
+
+        // Machine B reads with the restricted user: every compile hits.
+        var (machineB, _) = BuildOnNewMachine(ws, "b", readOnly);
+        Assert.True(machineB.Succeeded, machineB.Describe());
+        Assert.All(SampleSolution.Projects, p => Assert.Equal("hit-remote", machineB.CompileResults.GetValueOrDefault(p)));
+
+        // After a change, its save is refused: one warning, a correct build, and the local tier still saved.
+        SampleSolution.Replace(ws, "Util/Text.cs", "return \"!\";", "return \"?\";");
+        Git.CommitAll(ws.Source, "change Util");
+        var (machineC, cloneC) = BuildOnNewMachine(ws, "c", readOnly);
+        Assert.True(machineC.Succeeded, machineC.Describe());
+        var warning = Assert.Single(machineC.Warnings("RCACHE008"));
+        Assert.Contains("refuses", warning);
+        Assert.DoesNotContain("reader-pass", machineC.Output);
+        Assert.Equal("miss", machineC.CompileResults["Util"]);
+        Assert.True(File.Exists(Path.Combine(cloneC, "Util", "obj", "Debug", "net10.0", "Util.dll")));
+        Assert.NotEmpty(Directory.GetFiles(Path.Combine(ws.CacheDir, "v1", "entries"), "*.json", SearchOption.AllDirectories));
+        Assert.NotEqual(outputs.Files["Util/obj/Debug/net10.0/Util.dll"], OutputSnapshot.Take(cloneC).Files["Util/obj/Debug/net10.0/Util.dll"]);
+    }
+
+    [Fact]
     public void UnreachableRemoteFailsFastWithOneWarning()
     {
         using var ws = new Workspace("remote-unreachable");

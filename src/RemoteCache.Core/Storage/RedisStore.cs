@@ -81,14 +81,7 @@ public sealed class RedisStore : ICacheStore, ISizeLimitedStore
     private async Task SetAsync(string key, byte[] value, When when, CancellationToken cancellationToken)
     {
         var db = await DatabaseAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            await Run(db.StringSetAsync(_prefix + key, value, _ttl, when), cancellationToken).ConfigureAwait(false);
-        }
-        catch (RedisServerException e) when (e.Message.StartsWith("OOM", StringComparison.Ordinal))
-        {
-            throw new CacheUnavailableException($"Redis at {_url.Authority} is full ({e.Message.Split('\n')[0]})", e);
-        }
+        await Run(db.StringSetAsync(_prefix + key, value, _ttl, when), cancellationToken).ConfigureAwait(false);
     }
 
     private async Task DeleteAsync(string key, CancellationToken cancellationToken)
@@ -141,6 +134,14 @@ public sealed class RedisStore : ICacheStore, ISizeLimitedStore
         try
         {
             return await operation.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (RedisServerException e)
+        {
+            var reply = e.Message.Split('\n')[0];
+            var problem = reply.StartsWith("OOM", StringComparison.Ordinal) ? "is full"
+                : reply.StartsWith("NOPERM", StringComparison.Ordinal) ? $"refuses this operation for user '{(_url.User.Length > 0 ? _url.User : "default")}'"
+                : "answered with an error";
+            throw new CacheUnavailableException(_url.MaskIn($"Redis at {_url.Masked} {problem} ({reply})"), e);
         }
         catch (Exception e) when (e is RedisConnectionException or RedisTimeoutException)
         {

@@ -113,6 +113,26 @@ public sealed class RemoteFaultTests
     }
 
     [Fact]
+    public void WrongRegistryPasswordIsOneClearWarningWithoutThePassword()
+    {
+        using var ws = new Workspace("remote-bad-password");
+        SampleSolution.Create(ws);
+        var remote = RemoteBackend.Create("oci", ws);
+        var args = remote.Use(ws);
+        ws.Environment["REMOTECACHE_OCI_PASSWORD"] = "wrong-password-123";
+
+        var build = ws.Build(args);
+
+        Assert.True(build.Succeeded, build.Describe());
+        var warnings = build.Warnings("RCACHE008");
+        Assert.InRange(warnings.Count, 1, Environment.ProcessorCount);
+        Assert.Contains($"registry {new Uri(TestServers.Require("REGISTRY_URL")).Authority}", warnings[0]);
+        Assert.Contains("authentication failed", warnings[0]);
+        Assert.DoesNotContain("wrong-password-123", build.Output);
+        Assert.All(SampleSolution.Projects, p => Assert.Equal("miss", build.CompileResults.GetValueOrDefault(p)));
+    }
+
+    [Fact]
     public void UnreachableRemoteFailsFastWithOneWarning()
     {
         using var ws = new Workspace("remote-unreachable");

@@ -14,7 +14,7 @@ namespace RemoteCache.Core.Storage;
 /// azblob://account/container/prefix with a connection string from the environment, and
 /// https://account.blob.core.windows.net/container/prefix?&lt;container SAS&gt;.
 /// </summary>
-public sealed partial class AzureBlobStore : ICacheStore
+public sealed partial class AzureBlobStore : ObjectStore
 {
     private const string ConnectionStringVariable = "REMOTECACHE_AZURE_CONNECTION_STRING";
     private const string StandardConnectionStringVariable = "AZURE_STORAGE_CONNECTION_STRING";
@@ -24,18 +24,17 @@ public sealed partial class AzureBlobStore : ICacheStore
 
     private readonly CacheUrl _url;
     private readonly BlobContainerClient _container;
-    private readonly string _keyPrefix;
     private readonly string _where;
     private readonly string _credentialHint;
     private readonly string? _secret;
     private readonly TimeSpan _requestTimeout;
 
     private AzureBlobStore(CacheUrl url, RemoteStoreSettings settings, BlobContainerClient container, string prefix, string credentialHint, string? secret)
+        : base(prefix)
     {
         _url = url;
         _requestTimeout = settings.RequestTimeout;
         _container = container;
-        _keyPrefix = prefix.Length == 0 ? "v2/" : prefix + "/v2/";
         _credentialHint = credentialHint;
         _secret = string.IsNullOrEmpty(secret) ? null : secret;
         _where = $"Azure blob container '{container.AccountName}/{container.Name}' at {container.Uri.GetLeftPart(UriPartial.Authority)}";
@@ -98,37 +97,18 @@ public sealed partial class AzureBlobStore : ICacheStore
         return new AzureBlobStore(url, settings, client, prefix, "check the SAS in the URL (read, write, delete permissions on the container; expiry)", signature);
     }
 
-    public string Name => "azblob";
+    public override string Name => "azblob";
 
-    public Task<byte[]?> GetEntryAsync(string fingerprint, CancellationToken cancellationToken) => GetAsync(EntryName(fingerprint), cancellationToken);
-
-    public Task PutEntryAsync(string fingerprint, byte[] manifest, CancellationToken cancellationToken) =>
-        PutAsync(EntryName(fingerprint), manifest, cancellationToken);
-
-    public Task DeleteEntryAsync(string fingerprint, CancellationToken cancellationToken) => DeleteAsync(EntryName(fingerprint), cancellationToken);
-
-    public Task<byte[]?> GetChunkAsync(string digest, CancellationToken cancellationToken) => GetAsync(ChunkName(digest), cancellationToken);
-
-    public Task<bool> HasChunkAsync(string digest, CancellationToken cancellationToken) =>
-        // Exists answers false for a missing container too.
-        Run(async () => (await _container.GetBlobClient(ChunkName(digest)).ExistsAsync(cancellationToken).ConfigureAwait(false)).Value, cancellationToken);
-
-    public Task PutChunkAsync(string digest, byte[] compressed, CancellationToken cancellationToken) =>
-        // Always overwrite: a chunk found corrupt is pushed again over the bad copy.
-        PutAsync(ChunkName(digest), compressed, cancellationToken);
-
-    public Task DeleteChunkAsync(string digest, CancellationToken cancellationToken) => DeleteAsync(ChunkName(digest), cancellationToken);
-
-    public void Dispose()
+    public override void Dispose()
     {
         // The clients hold no connections of their own: the transport is shared (see Transports).
     }
 
-    private string EntryName(string fingerprint) => _keyPrefix + "entries/" + fingerprint;
+    protected override Task<bool> ExistsAsync(string key, CancellationToken cancellationToken) =>
+        // Exists answers false for a missing container too.
+        Run(async () => (await _container.GetBlobClient(key).ExistsAsync(cancellationToken).ConfigureAwait(false)).Value, cancellationToken);
 
-    private string ChunkName(string digest) => _keyPrefix + "chunks/" + digest;
-
-    private Task<byte[]?> GetAsync(string name, CancellationToken cancellationToken) =>
+    protected override Task<byte[]?> GetAsync(string name, CancellationToken cancellationToken) =>
         Run(async () =>
         {
             try
@@ -143,7 +123,7 @@ public sealed partial class AzureBlobStore : ICacheStore
             }
         }, cancellationToken);
 
-    private Task PutAsync(string name, byte[] bytes, CancellationToken cancellationToken) =>
+    protected override Task PutAsync(string name, byte[] bytes, CancellationToken cancellationToken) =>
         Run(async () =>
         {
             var blob = _container.GetBlobClient(name);
@@ -171,7 +151,7 @@ public sealed partial class AzureBlobStore : ICacheStore
             return true;
         }, cancellationToken);
 
-    private Task DeleteAsync(string name, CancellationToken cancellationToken) =>
+    protected override Task DeleteAsync(string name, CancellationToken cancellationToken) =>
         Run(async () => (await _container.GetBlobClient(name).DeleteIfExistsAsync(cancellationToken: cancellationToken).ConfigureAwait(false)).Value, cancellationToken);
 
     /// <summary>Runs one blob call; every failure but the caller's cancellation becomes a <see cref="CacheUnavailableException"/>.</summary>

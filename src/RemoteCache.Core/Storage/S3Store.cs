@@ -13,7 +13,7 @@ namespace RemoteCache.Core.Storage;
 /// prefix/v2/chunks/. A PutObject is atomic, so a reader never sees a partial object. With an endpoint (MinIO, s3rver,
 /// …) requests use path-style addressing. Credentials come from the AWS SDK's default chain, never from the URL.
 /// </summary>
-public sealed partial class S3Store : ICacheStore
+public sealed partial class S3Store : ObjectStore
 {
     private const string CredentialChain =
         "the AWS SDK default chain: AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE or the default profile, web identity, container or instance role";
@@ -21,12 +21,12 @@ public sealed partial class S3Store : ICacheStore
     private readonly CacheUrl _url;
     private readonly RemoteStoreSettings _settings;
     private readonly string _bucket;
-    private readonly string _keyPrefix;
     private readonly string _where;
     private readonly bool? _disablePayloadSigning;
     private readonly AmazonS3Client _client;
 
     public S3Store(CacheUrl url, RemoteStoreSettings settings)
+        : base(url.PathTrimmed)
     {
         _url = url;
         _settings = settings;
@@ -36,8 +36,6 @@ public sealed partial class S3Store : ICacheStore
         if (url.Uri.UserInfo.Length > 0) throw url.Invalid("credentials do not belong in an S3 URL; set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or AWS_PROFILE.");
         if (!url.Uri.IsDefaultPort) throw url.Invalid("an S3 URL has no port; give a server as ?endpoint=http://host:port.");
 
-        var prefix = url.PathTrimmed;
-        _keyPrefix = prefix.Length == 0 ? "v2/" : prefix + "/v2/";
 
         var endpoint = ParseEndpoint(url);
         var region = url.QueryValue("region") ?? (settings.Environment("AWS_REGION") is { Length: > 0 } fromEnvironment ? fromEnvironment : "us-east-1");
@@ -74,23 +72,16 @@ public sealed partial class S3Store : ICacheStore
         _client = new AmazonS3Client(config);
     }
 
-    public string Name => "s3";
+    public override string Name => "s3";
 
-    public Task<byte[]?> GetEntryAsync(string fingerprint, CancellationToken cancellationToken) => GetAsync(EntryKey(fingerprint), cancellationToken);
+    public override void Dispose() => _client.Dispose();
 
-    public Task PutEntryAsync(string fingerprint, byte[] manifest, CancellationToken cancellationToken) =>
-        PutAsync(EntryKey(fingerprint), manifest, cancellationToken);
-
-    public Task DeleteEntryAsync(string fingerprint, CancellationToken cancellationToken) => DeleteAsync(EntryKey(fingerprint), cancellationToken);
-
-    public Task<byte[]?> GetChunkAsync(string digest, CancellationToken cancellationToken) => GetAsync(ChunkKey(digest), cancellationToken);
-
-    public Task<bool> HasChunkAsync(string digest, CancellationToken cancellationToken) =>
+    protected override Task<bool> ExistsAsync(string key, CancellationToken cancellationToken) =>
         Run(async () =>
         {
             try
             {
-                await _client.GetObjectMetadataAsync(new GetObjectMetadataRequest { BucketName = _bucket, Key = ChunkKey(digest) }, cancellationToken)
+                await _client.GetObjectMetadataAsync(new GetObjectMetadataRequest { BucketName = _bucket, Key = key }, cancellationToken)
                     .ConfigureAwait(false);
                 return true;
             }
@@ -101,19 +92,7 @@ public sealed partial class S3Store : ICacheStore
             }
         }, cancellationToken);
 
-    public Task PutChunkAsync(string digest, byte[] compressed, CancellationToken cancellationToken) =>
-        // Always overwrite: a chunk found corrupt is pushed again over the bad copy.
-        PutAsync(ChunkKey(digest), compressed, cancellationToken);
-
-    public Task DeleteChunkAsync(string digest, CancellationToken cancellationToken) => DeleteAsync(ChunkKey(digest), cancellationToken);
-
-    public void Dispose() => _client.Dispose();
-
-    private string EntryKey(string fingerprint) => _keyPrefix + "entries/" + fingerprint;
-
-    private string ChunkKey(string digest) => _keyPrefix + "chunks/" + digest;
-
-    private Task<byte[]?> GetAsync(string key, CancellationToken cancellationToken) =>
+    protected override Task<byte[]?> GetAsync(string key, CancellationToken cancellationToken) =>
         Run(async () =>
         {
             try
@@ -133,7 +112,7 @@ public sealed partial class S3Store : ICacheStore
             }
         }, cancellationToken);
 
-    private Task PutAsync(string key, byte[] bytes, CancellationToken cancellationToken) =>
+    protected override Task PutAsync(string key, byte[] bytes, CancellationToken cancellationToken) =>
         Run(async () =>
         {
             var request = new PutObjectRequest
@@ -150,7 +129,7 @@ public sealed partial class S3Store : ICacheStore
             return true;
         }, cancellationToken);
 
-    private Task DeleteAsync(string key, CancellationToken cancellationToken) =>
+    protected override Task DeleteAsync(string key, CancellationToken cancellationToken) =>
         Run(async () =>
         {
             await _client.DeleteObjectAsync(new DeleteObjectRequest { BucketName = _bucket, Key = key }, cancellationToken).ConfigureAwait(false);

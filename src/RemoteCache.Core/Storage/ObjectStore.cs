@@ -1,0 +1,43 @@
+namespace RemoteCache.Core.Storage;
+
+/// <summary>
+/// A backend that is a flat namespace of objects (S3, Azure Blob): entries are <c>&lt;prefix&gt;/v2/entries/&lt;fingerprint&gt;</c>
+/// and chunks <c>&lt;prefix&gt;/v2/chunks/&lt;digest&gt;</c>. A subclass only moves bytes under a key; every write
+/// replaces the object whole (a chunk found corrupt is pushed again over the bad copy).
+/// </summary>
+public abstract class ObjectStore(string prefix) : ICacheStore
+{
+    private readonly string _keyPrefix = prefix.Length == 0 ? "v2/" : prefix + "/v2/";
+
+    public abstract string Name { get; }
+
+    public Task<byte[]?> GetEntryAsync(string fingerprint, CancellationToken cancellationToken) => GetAsync(EntryKey(fingerprint), cancellationToken);
+
+    public Task PutEntryAsync(string fingerprint, byte[] manifest, CancellationToken cancellationToken) => PutAsync(EntryKey(fingerprint), manifest, cancellationToken);
+
+    public Task DeleteEntryAsync(string fingerprint, CancellationToken cancellationToken) => DeleteAsync(EntryKey(fingerprint), cancellationToken);
+
+    public Task<byte[]?> GetChunkAsync(string digest, CancellationToken cancellationToken) => GetAsync(ChunkKey(digest), cancellationToken);
+
+    public Task<bool> HasChunkAsync(string digest, CancellationToken cancellationToken) => ExistsAsync(ChunkKey(digest), cancellationToken);
+
+    public Task PutChunkAsync(string digest, byte[] compressed, CancellationToken cancellationToken) => PutAsync(ChunkKey(digest), compressed, cancellationToken);
+
+    public Task DeleteChunkAsync(string digest, CancellationToken cancellationToken) => DeleteAsync(ChunkKey(digest), cancellationToken);
+
+    public abstract void Dispose();
+
+    /// <summary>The object's bytes, or null when there is no such object.</summary>
+    protected abstract Task<byte[]?> GetAsync(string key, CancellationToken cancellationToken);
+
+    protected abstract Task PutAsync(string key, byte[] bytes, CancellationToken cancellationToken);
+
+    protected abstract Task<bool> ExistsAsync(string key, CancellationToken cancellationToken);
+
+    /// <summary>Deletes the object; deleting what is not there is not an error.</summary>
+    protected abstract Task DeleteAsync(string key, CancellationToken cancellationToken);
+
+    protected string EntryKey(string fingerprint) => _keyPrefix + "entries/" + fingerprint;
+
+    protected string ChunkKey(string digest) => _keyPrefix + "chunks/" + digest;
+}

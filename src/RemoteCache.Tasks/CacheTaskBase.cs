@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.Build.Framework;
 using RemoteCache.Core.Engine;
+using RemoteCache.Core.Locking;
 using RemoteCache.Core.Remote;
 using RemoteCache.Core.Storage;
 using MSBuildTask = Microsoft.Build.Utilities.Task;
@@ -22,6 +23,7 @@ public abstract class CacheTaskBase : MSBuildTask, ICancelableTask
     public string CacheLocalSizeLimit { get; set; } = "";
     public string CacheSummaryFile { get; set; } = "";
     public string CacheUrl { get; set; } = "";
+    public string CacheLock { get; set; } = "";
 
     /// <summary>How long the local tier may take for one step before the build goes on without it.</summary>
     protected static readonly TimeSpan LocalTimeout = TimeSpan.FromMinutes(2);
@@ -125,6 +127,44 @@ public abstract class CacheTaskBase : MSBuildTask, ICancelableTask
         WarnOnce(WarningCodes.RemoteUnavailable, CacheUrl,
             $"the remote cache {url?.Masked ?? "(CacheUrl)"} is unavailable ({message}); the build goes on with the local cache only.");
     }
+
+    /// <summary>
+    /// The lease service: CacheLock's Redis, or by default a lock file per fingerprint in CacheLocalDir (builders on
+    /// one machine); "none" turns leases off. A lease server that failed earlier in this build is left out.
+    /// </summary>
+    protected ILeaseService? OpenLeases()
+    {
+        var setting = CacheLock.Trim();
+        if (setting.Equals("none", StringComparison.OrdinalIgnoreCase) || setting.Equals("off", StringComparison.OrdinalIgnoreCase)) return null;
+        if (setting.Length == 0) return new FileLeaseService(CacheLocalDir);
+        if (BuildEngine4.GetRegisteredTaskObject(LockDownKey(), RegisteredTaskObjectLifetime.Build) is not null) return null;
+        var key = "RemoteCache.Leases:" + setting;
+        if (BuildEngine4.GetRegisteredTaskObject(key, RegisteredTaskObjectLifetime.Build) is ILeaseService open) return open;
+        try
+        {
+            var leases = new RedisLeaseService(Core.Remote.CacheUrl.Parse(setting, "CacheLock"), new RemoteStoreSettings());
+            BuildEngine4.RegisterTaskObject(key, leases, RegisteredTaskObjectLifetime.Build, allowEarlyCollection: false);
+            return leases;
+        }
+        catch (CacheConfigurationException e)
+        {
+            WarnOnce(WarningCodes.Configuration, "CacheLock", e.Message + " Building without the lock.");
+            BuildEngine4.RegisterTaskObject(LockDownKey(), e.Message, RegisteredTaskObjectLifetime.Build, allowEarlyCollection: false);
+            return null;
+        }
+    }
+
+    /// <summary>Warns once that the lease server failed, and builds without leases for the rest of the build.</summary>
+    protected void ReportLockError(Exception error)
+    {
+        var message = CacheLock.Length > 0 ? Core.Remote.CacheUrl.Mask(error.Message) : error.Message;
+        BuildEngine4.RegisterTaskObject(LockDownKey(), message, RegisteredTaskObjectLifetime.Build, allowEarlyCollection: false);
+        WarnOnce(WarningCodes.LockUnavailable, "CacheLock", $"the build lock is unavailable ({message}); builders of the same step may build it twice.");
+    }
+
+    protected static string LeaseKey(string projectDirectory, string step) => "RemoteCache.Lease:" + projectDirectory + ":" + step;
+
+    private string LockDownKey() => "RemoteCache.LockDown:" + CacheLock;
 
     private ICacheStore? OpenRemote()
     {

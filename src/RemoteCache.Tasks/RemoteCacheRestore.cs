@@ -3,6 +3,7 @@ using Microsoft.Build.Framework;
 using RemoteCache.Core.Diagnostics;
 using RemoteCache.Core.Engine;
 using RemoteCache.Core.Fingerprinting;
+using RemoteCache.Core.Locking;
 using RemoteCache.Core.Storage;
 
 namespace RemoteCache.Tasks;
@@ -82,6 +83,10 @@ public sealed class RemoteCacheRestore : CacheTaskBase
             WarnOnce(WarningCodes.RestoreFailed, CacheLocalDir, $"could not read the cache ({e.Message}); building without it.");
             return true;
         }
+        if (outcome.Status != RestoreStatus.Hit && mode.CanWrite())
+        {
+            outcome = CoordinateWithOtherBuilders(fingerprint, outputs, tiers, outcome);
+        }
         ReportRemoteError(tiers);
 
         var tier = tiers.EntryFromRemote ? tiers.Remote!.Name : "local";
@@ -118,6 +123,50 @@ public sealed class RemoteCacheRestore : CacheTaskBase
         }
         return true;
     }
+
+    /// <summary>
+    /// After a miss: take the lease on the fingerprint and build (the save task releases it), or wait for the builder
+    /// that holds it and restore what it publishes. Lease problems never stop the build.
+    /// </summary>
+    private RestoreOutcome CoordinateWithOtherBuilders(Fingerprint fingerprint, List<StepOutput> outputs, TieredStore tiers, RestoreOutcome missed)
+    {
+        var leases = OpenLeases();
+        if (leases is null) return missed;
+        try
+        {
+            var result = LeaseCoordinator.AcquireOrWaitAsync(leases, fingerprint.Value,
+                async token => await tiers.GetEntryAsync(fingerprint.Value, token).ConfigureAwait(false) is not null,
+                LeaseWait, TimeSpan.FromMilliseconds(500), Cancellation).GetAwaiter().GetResult();
+            switch (result.Decision)
+            {
+                case LeaseDecision.Build:
+                    // Build lifetime: MSBuild disposes it (releasing the lease) at the end of the build even if the compile fails.
+                    BuildEngine4.RegisterTaskObject(LeaseKey(ProjectDirectory, Step), result.Lease!, RegisteredTaskObjectLifetime.Build, allowEarlyCollection: false);
+                    return missed;
+                case LeaseDecision.Restore:
+                    Log.LogMessage(MessageImportance.Normal, "RemoteCache: {0} {1} was built by another builder while this one waited {2:0.0} s.",
+                        ProjectName, Step, result.Waited.TotalSeconds);
+                    using (var timeout = TimeoutSource())
+                    {
+                        var restored = new CacheEngine(tiers).RestoreAsync(fingerprint.Value, outputs, timeout.Token).GetAwaiter().GetResult();
+                        if (restored.Status == RestoreStatus.Hit && tiers.RemoteEntry is { } entry) tiers.KeepLocallyAsync(fingerprint.Value, entry, timeout.Token).GetAwaiter().GetResult();
+                        return restored;
+                    }
+                default:
+                    Log.LogMessage(MessageImportance.High, "RemoteCache: {0} {1}: gave up waiting for another builder after {2:0} s; building.",
+                        ProjectName, Step, result.Waited.TotalSeconds);
+                    return missed;
+            }
+        }
+        catch (CacheUnavailableException e)
+        {
+            ReportLockError(e);
+            return missed;
+        }
+    }
+
+    /// <summary>How long a builder waits for another one that holds the lease and is alive (renewing it).</summary>
+    private static readonly TimeSpan LeaseWait = TimeSpan.FromMinutes(10);
 
     private void Replay(CompilerWarning warning)
     {

@@ -1,6 +1,7 @@
 using Microsoft.Build.Framework;
 using RemoteCache.Core.Diagnostics;
 using RemoteCache.Core.Engine;
+using RemoteCache.Core.Locking;
 using RemoteCache.Core.Storage;
 
 namespace RemoteCache.Tasks;
@@ -20,6 +21,19 @@ public sealed class RemoteCacheSave : CacheTaskBase
     public string ErrorLog { get; set; } = "";
 
     protected override bool ExecuteCore()
+    {
+        try
+        {
+            return Save();
+        }
+        finally
+        {
+            // Published or not, the step is done: waiters either restore the entry or take over.
+            if (BuildEngine4.UnregisterTaskObject(LeaseKey(ProjectDirectory, Step), RegisteredTaskObjectLifetime.Build) is ILease lease) lease.Dispose();
+        }
+    }
+
+    private bool Save()
     {
         if (!TryReadSettings(out var mode, out var sizeLimit)) return true;
         if (BuildEngine4.GetRegisteredTaskObject(StateKey(ProjectDirectory, Step), RegisteredTaskObjectLifetime.Build) is not StepState state

@@ -13,4 +13,5 @@ internal static class WarningCodes
     public const string RemoteUnavailable = "RCACHE008";
     public const string RemoteEntryBroken = "RCACHE009";
     public const string Unexpected = "RCACHE010";
+    public const string LockUnavailable = "RCACHE011";
 }

@@ -27,6 +27,15 @@ public sealed class RedisLeaseService : ILeaseService
         _settings = settings;
         _prefix = (url.QueryValue("prefix") ?? "remotecache") + ":lease:v1:";
         TimeToLive = timeToLive ?? TimeSpan.FromSeconds(30);
+        if (url.QueryValue("ttl") is { } ttl)
+        {
+            // How long a dead holder keeps others waiting; renewals make it irrelevant for a live one.
+            if (!TimeSpan.TryParse(ttl, System.Globalization.CultureInfo.InvariantCulture, out var span) || span < TimeSpan.FromSeconds(1))
+            {
+                throw url.Invalid($"ttl '{ttl}' is not a time span of at least a second, such as 00:00:30.");
+            }
+            TimeToLive = span;
+        }
         _connection = new Lazy<Task<ConnectionMultiplexer>>(ConnectAsync);
     }
 

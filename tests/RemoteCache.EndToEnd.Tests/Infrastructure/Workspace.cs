@@ -66,6 +66,7 @@ public sealed class Workspace : IDisposable
     public BuildResult BuildIn(string folder, params string[] arguments)
     {
         var summary = Path.Combine(Root, $"summary-{Interlocked.Increment(ref _builds)}.jsonl");
+        // A -p:CacheLocalDir among the arguments wins over the workspace's (MSBuild takes the last one).
         var args = new List<string> { "build", "-nologo", "-tl:off", "-v:m", $"-p:CacheLocalDir={CacheDir}", $"-p:CacheSummaryFile={summary}" };
         args.AddRange(arguments);
         var environment = new Dictionary<string, string?>(DotnetEnvironment.Variables);
@@ -73,6 +74,26 @@ public sealed class Workspace : IDisposable
         var result = ProcessRunner.Run("dotnet", args, folder, environment);
         var records = File.Exists(summary) ? SummaryLog.Read(summary) : [];
         return new BuildResult(result.ExitCode, result.Output, records);
+    }
+
+    /// <summary>Starts `dotnet build` without waiting (for tests that kill a build); output goes nowhere.</summary>
+    public System.Diagnostics.Process StartBuildIn(string folder, params string[] arguments)
+    {
+        var info = new System.Diagnostics.ProcessStartInfo("dotnet") { WorkingDirectory = folder, RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in new[] { "build", "-nologo", "-tl:off", "-v:q", $"-p:CacheLocalDir={CacheDir}" }.Concat(arguments)) info.ArgumentList.Add(argument);
+        foreach (var (key, value) in DotnetEnvironment.Variables.Concat(Environment))
+        {
+            if (value is null) info.Environment.Remove(key);
+            else info.Environment[key] = value;
+        }
+        var process = System.Diagnostics.Process.Start(info)!;
+        process.StandardInput.Close();
+        // Drain the pipes so a chatty build never blocks on a full buffer.
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return process;
     }
 
     /// <summary>Deletes every bin/ and obj/ folder of the source tree: a clean checkout.</summary>

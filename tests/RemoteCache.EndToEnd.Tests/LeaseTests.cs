@@ -1,0 +1,118 @@
+using RemoteCache.EndToEnd.Tests.Infrastructure;
+using Xunit;
+
+namespace RemoteCache.EndToEnd.Tests;
+
+/// <summary>Issue 4: concurrent builders of one fingerprint build it once; a broken lock never stops a build.</summary>
+public sealed class LeaseTests
+{
+    private static readonly string[] Deterministic = ["-p:ContinuousIntegrationBuild=true"];
+
+    [Fact]
+    public async Task EightSimultaneousBuildersCompileEachProjectOnce()
+    {
+        using var ws = new Workspace("lease-eight");
+        SampleSolution.Create(ws);
+        Git.InitWithRemote(ws.Source);
+        var remote = RemoteBackend.Create("file", ws);
+        var prefix = TestServers.Unique();
+        string[] args = [.. Deterministic, .. remote.Use(ws), $"-p:CacheLock={LockUrl(prefix)}"];
+        var machines = Enumerable.Range(1, 8).Select(i =>
+        {
+            var clone = Path.Combine(ws.Root, $"machine-{i}", "clone");
+            Directory.CreateDirectory(Path.GetDirectoryName(clone)!);
+            Git.Clone(ws.Source, clone);
+            return (Clone: clone, Cache: Path.Combine(ws.Root, $"machine-{i}", "cache"));
+        }).ToList();
+
+        var builds = await Task.WhenAll(machines.Select(m => Task.Run(() => ws.BuildIn(m.Clone, [.. args, $"-p:CacheLocalDir={m.Cache}"]))));
+
+        Assert.All(builds, b => Assert.True(b.Succeeded, b.Describe()));
+        foreach (var project in SampleSolution.Projects)
+        {
+            var results = builds.Select(b => b.CompileResults.GetValueOrDefault(project)).ToList();
+            Assert.True(results.Count(r => r == "miss") == 1, $"{project} was compiled {results.Count(r => r == "miss")} times: {string.Join(", ", results)}");
+            Assert.Equal(7, results.Count(r => r == "hit-remote"));
+        }
+        var expected = OutputSnapshot.Take(machines[0].Clone);
+        foreach (var machine in machines.Skip(1)) OutputSnapshot.AssertIdentical(expected, OutputSnapshot.Take(machine.Clone));
+        // Every lease was released: nothing is left under the lock's prefix.
+        Assert.Empty(LeaseKeys(prefix));
+    }
+
+    [Fact]
+    public async Task WaiterBuildsWhenTheHolderIsKilledMidCompile()
+    {
+        using var ws = new Workspace("lease-killed");
+        SampleSolution.Create(ws);
+        Git.InitWithRemote(ws.Source);
+        var remote = RemoteBackend.Create("file", ws);
+        var prefix = TestServers.Unique();
+        // A short lease, so the waiter does not wait the default 30 s for the dead holder's lease to lapse.
+        string[] args = [.. Deterministic, .. remote.Use(ws), $"-p:CacheLock={LockUrl(prefix)}&ttl=00:00:03"];
+        var slow = SlowCompiler(ws.Root);
+        var holderClone = Path.Combine(ws.Root, "holder");
+        Git.Clone(ws.Source, holderClone);
+        var holder = ws.StartBuildIn(holderClone, [.. args, .. slow, $"-p:CacheLocalDir={Path.Combine(ws.Root, "holder-cache")}"]);
+        try
+        {
+            // Wait until the holder took a lease (it is then compiling with the slow compiler), then kill it.
+            var deadline = DateTime.UtcNow.AddMinutes(3);
+            while (LeaseKeys(prefix).Count == 0)
+            {
+                Assert.True(DateTime.UtcNow < deadline && !holder.HasExited, "the holder never took a lease");
+                await Task.Delay(100);
+            }
+        }
+        finally
+        {
+            holder.Kill(entireProcessTree: true);
+            await holder.WaitForExitAsync();
+        }
+
+        var waiterClone = Path.Combine(ws.Root, "waiter");
+        Git.Clone(ws.Source, waiterClone);
+        var waiter = ws.BuildIn(waiterClone, [.. args, $"-p:CacheLocalDir={Path.Combine(ws.Root, "waiter-cache")}"]);
+
+        Assert.True(waiter.Succeeded, waiter.Describe());
+        Assert.All(SampleSolution.Projects, p => Assert.Equal("miss", waiter.CompileResults.GetValueOrDefault(p)));
+        Assert.Equal(SampleSolution.ExpectedAppOutput, SampleSolution.RunApp(waiterClone).Output.Trim());
+        Assert.Empty(LeaseKeys(prefix));
+    }
+
+    private static string LockUrl(string prefix) =>
+        $"redis://:{TestServers.Require("REDIS_PASSWORD")}@127.0.0.1:{TestServers.Require("REDIS_PORT")}?prefix={prefix}";
+
+    /// <summary>Lease keys under a prefix that still exist (expired ones are gone).</summary>
+    private static List<string> LeaseKeys(string prefix)
+    {
+        using var redis = StackExchange.Redis.ConnectionMultiplexer.Connect($"127.0.0.1:{TestServers.Require("REDIS_PORT")},password={TestServers.Require("REDIS_PASSWORD")}");
+        return redis.GetServer("127.0.0.1", int.Parse(TestServers.Require("REDIS_PORT"))).Keys(pattern: prefix + ":lease:*").Select(k => (string)k!).ToList();
+    }
+
+    /// <summary>A compiler that takes 60 s before running the real one: the holder is surely mid-compile when killed.</summary>
+    private static string[] SlowCompiler(string root)
+    {
+        var folder = Path.Combine(root, "slow-compiler");
+        Directory.CreateDirectory(folder);
+        var script = Path.Combine(folder, "csc-slow");
+        File.WriteAllText(script, $"#!/bin/sh\nsleep 60\nexec dotnet '{Path.Combine(InstalledSdk.RoslynFolder, "bincore", "csc.dll")}' \"$@\"\n");
+        File.SetUnixFileMode(script, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        return [$"-p:CscToolPath={folder}", "-p:CscToolExe=csc-slow"];
+    }
+
+    [Fact]
+    public void StoppedLockServerGivesOneWarningAndAllBuildsSucceed()
+    {
+        using var ws = new Workspace("lease-down");
+        SampleSolution.Create(ws);
+
+        var build = ws.Build("-p:CacheLock=redis://:lock-secret@127.0.0.1:1");
+
+        Assert.True(build.Succeeded, build.Describe());
+        var warnings = build.Warnings("RCACHE011");
+        Assert.InRange(warnings.Count, 1, Environment.ProcessorCount);
+        Assert.DoesNotContain("lock-secret", build.Output);
+        Assert.All(SampleSolution.Projects, p => Assert.Equal("miss", build.CompileResults.GetValueOrDefault(p)));
+    }
+}

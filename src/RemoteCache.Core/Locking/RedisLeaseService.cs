@@ -15,16 +15,13 @@ public sealed class RedisLeaseService : ILeaseService
     private const string ReleaseScript = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end";
 
     private readonly CacheUrl _url;
-    private readonly RemoteStoreSettings _settings;
     private readonly string _prefix;
-    private readonly Lazy<Task<ConnectionMultiplexer>> _connection;
+    private readonly RedisConnection _connection;
 
     public RedisLeaseService(CacheUrl url, RemoteStoreSettings settings, TimeSpan? timeToLive = null)
     {
         if (url.Scheme is not ("redis" or "rediss")) throw url.Invalid("CacheLock takes a redis:// URL, as in redis://:password@lock.example:6379.");
-        if (url.Uri.Port <= 0) throw url.Invalid("a Redis URL needs a port.");
         _url = url;
-        _settings = settings;
         _prefix = (url.QueryValue("prefix") ?? "remotecache") + ":lease:v1:";
         TimeToLive = timeToLive ?? TimeSpan.FromSeconds(30);
         if (url.QueryValue("ttl") is { } ttl)
@@ -36,7 +33,7 @@ public sealed class RedisLeaseService : ILeaseService
             }
             TimeToLive = span;
         }
-        _connection = new Lazy<Task<ConnectionMultiplexer>>(ConnectAsync);
+        _connection = new RedisConnection(url, settings, "lease server");
     }
 
     public string Name => "redis";
@@ -58,42 +55,9 @@ public sealed class RedisLeaseService : ILeaseService
         return await Run(db.KeyExistsAsync(_prefix + fingerprint), cancellationToken).ConfigureAwait(false);
     }
 
-    public void Dispose()
-    {
-        if (_connection.IsValueCreated && _connection.Value.IsCompletedSuccessfully) _connection.Value.Result.Dispose();
-    }
+    public void Dispose() => _connection.Dispose();
 
-    private async Task<IDatabase> DatabaseAsync(CancellationToken cancellationToken)
-    {
-        var connection = await _connection.Value.WaitAsync(cancellationToken).ConfigureAwait(false);
-        var path = _url.PathTrimmed;
-        return connection.GetDatabase(path.Length == 0 ? 0 : int.TryParse(path, out var db) && db >= 0 ? db : throw _url.Invalid($"'{path}' is not a database number."));
-    }
-
-    private async Task<ConnectionMultiplexer> ConnectAsync()
-    {
-        var options = new ConfigurationOptions
-        {
-            EndPoints = { { _url.Uri.Host, _url.Uri.Port } },
-            Password = string.IsNullOrEmpty(_url.Password) ? null : _url.Password,
-            User = string.IsNullOrEmpty(_url.User) ? null : _url.User,
-            Ssl = _url.Scheme == "rediss",
-            AbortOnConnectFail = true,
-            ConnectRetry = 1,
-            ConnectTimeout = (int)_settings.ConnectTimeout.TotalMilliseconds,
-            AsyncTimeout = (int)_settings.RequestTimeout.TotalMilliseconds,
-            SyncTimeout = (int)_settings.RequestTimeout.TotalMilliseconds,
-        };
-        try
-        {
-            return await ConnectionMultiplexer.ConnectAsync(options).ConfigureAwait(false);
-        }
-        catch (RedisConnectionException e)
-        {
-            var reason = e.FailureType == ConnectionFailureType.AuthenticationFailure ? "authentication failed: check the password in the URL" : "cannot connect";
-            throw new CacheUnavailableException(_url.MaskIn($"lease server {_url.Masked}: {reason} ({e.FailureType})"), e);
-        }
-    }
+    private Task<IDatabase> DatabaseAsync(CancellationToken cancellationToken) => _connection.DatabaseAsync(cancellationToken);
 
     private async Task<T> Run<T>(Task<T> operation, CancellationToken cancellationToken)
     {

@@ -12,15 +12,13 @@ namespace RemoteCache.Core.Storage;
 public sealed class RedisStore : ICacheStore, ISizeLimitedStore
 {
     private readonly CacheUrl _url;
-    private readonly RemoteStoreSettings _settings;
     private readonly string _prefix;
     private readonly TimeSpan? _ttl;
-    private readonly Lazy<Task<ConnectionMultiplexer>> _connection;
+    private readonly RedisConnection _connection;
 
     public RedisStore(CacheUrl url, RemoteStoreSettings settings)
     {
         _url = url;
-        _settings = settings;
         _prefix = (url.QueryValue("prefix") ?? "remotecache") + ":v2:";
         if (url.QueryValue("maxEntrySize") is { } max)
         {
@@ -35,8 +33,7 @@ public sealed class RedisStore : ICacheStore, ISizeLimitedStore
             }
             _ttl = span;
         }
-        if (url.Uri.Port <= 0) throw url.Invalid("a Redis URL needs a port, as in redis://:password@cache.example:6379.");
-        _connection = new Lazy<Task<ConnectionMultiplexer>>(ConnectAsync);
+        _connection = new RedisConnection(url, settings, "Redis");
     }
 
     public string Name => "redis";
@@ -66,10 +63,7 @@ public sealed class RedisStore : ICacheStore, ISizeLimitedStore
 
     public Task DeleteChunkAsync(string digest, CancellationToken cancellationToken) => DeleteAsync("c:" + digest, cancellationToken);
 
-    public void Dispose()
-    {
-        if (_connection.IsValueCreated && _connection.Value.IsCompletedSuccessfully) _connection.Value.Result.Dispose();
-    }
+    public void Dispose() => _connection.Dispose();
 
     private async Task<byte[]?> GetAsync(string key, CancellationToken cancellationToken)
     {
@@ -90,44 +84,7 @@ public sealed class RedisStore : ICacheStore, ISizeLimitedStore
         await Run(db.KeyDeleteAsync(_prefix + key), cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task<IDatabase> DatabaseAsync(CancellationToken cancellationToken)
-    {
-        var connection = await _connection.Value.WaitAsync(cancellationToken).ConfigureAwait(false);
-        return connection.GetDatabase(DatabaseNumber());
-    }
-
-    private int DatabaseNumber()
-    {
-        var path = _url.PathTrimmed;
-        return path.Length == 0 ? 0 : int.TryParse(path, out var db) && db >= 0 ? db : throw _url.Invalid($"'{path}' is not a database number.");
-    }
-
-    private async Task<ConnectionMultiplexer> ConnectAsync()
-    {
-        var options = new ConfigurationOptions
-        {
-            EndPoints = { { _url.Uri.Host, _url.Uri.Port } },
-            Password = string.IsNullOrEmpty(_url.Password) ? null : _url.Password,
-            User = string.IsNullOrEmpty(_url.User) ? null : _url.User,
-            Ssl = _url.Scheme == "rediss",
-            AbortOnConnectFail = true,
-            ConnectRetry = 1,
-            ConnectTimeout = (int)_settings.ConnectTimeout.TotalMilliseconds,
-            AsyncTimeout = (int)_settings.RequestTimeout.TotalMilliseconds,
-            SyncTimeout = (int)_settings.RequestTimeout.TotalMilliseconds,
-        };
-        try
-        {
-            return await ConnectionMultiplexer.ConnectAsync(options).ConfigureAwait(false);
-        }
-        catch (RedisConnectionException e)
-        {
-            var reason = e.FailureType == ConnectionFailureType.AuthenticationFailure
-                ? "authentication failed: check the password in the URL"
-                : "cannot connect";
-            throw new CacheUnavailableException(_url.MaskIn($"Redis at {_url.Masked}: {reason} ({e.FailureType})"), e);
-        }
-    }
+    private Task<IDatabase> DatabaseAsync(CancellationToken cancellationToken) => _connection.DatabaseAsync(cancellationToken);
 
     private async Task<T> Run<T>(Task<T> operation, CancellationToken cancellationToken)
     {

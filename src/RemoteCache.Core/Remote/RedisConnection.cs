@@ -1,0 +1,66 @@
+using RemoteCache.Core.Storage;
+using StackExchange.Redis;
+
+namespace RemoteCache.Core.Remote;
+
+/// <summary>One way to reach a Redis server from a redis:// URL, for the store (CacheUrl) and the leases (CacheLock).</summary>
+internal sealed class RedisConnection : IDisposable
+{
+    private readonly CacheUrl _url;
+    private readonly RemoteStoreSettings _settings;
+    private readonly string _role;
+    private readonly Lazy<Task<ConnectionMultiplexer>> _connection;
+
+    /// <param name="role">How messages name the server ("Redis", "lease server").</param>
+    public RedisConnection(CacheUrl url, RemoteStoreSettings settings, string role)
+    {
+        if (url.Uri.Port <= 0) throw url.Invalid("a Redis URL needs a port, as in redis://:password@cache.example:6379.");
+        var path = url.PathTrimmed;
+        DatabaseNumber = path.Length == 0 ? 0 : int.TryParse(path, out var db) && db >= 0 ? db : throw url.Invalid($"'{path}' is not a database number.");
+        _url = url;
+        _settings = settings;
+        _role = role;
+        _connection = new Lazy<Task<ConnectionMultiplexer>>(ConnectAsync);
+    }
+
+    public int DatabaseNumber { get; }
+
+    public async Task<IDatabase> DatabaseAsync(CancellationToken cancellationToken)
+    {
+        var connection = await _connection.Value.WaitAsync(cancellationToken).ConfigureAwait(false);
+        return connection.GetDatabase(DatabaseNumber);
+    }
+
+    public void Dispose()
+    {
+        if (_connection.IsValueCreated && _connection.Value.IsCompletedSuccessfully) _connection.Value.Result.Dispose();
+    }
+
+    private async Task<ConnectionMultiplexer> ConnectAsync()
+    {
+        var options = new ConfigurationOptions
+        {
+            EndPoints = { { _url.Uri.Host, _url.Uri.Port } },
+            Password = string.IsNullOrEmpty(_url.Password) ? null : _url.Password,
+            User = string.IsNullOrEmpty(_url.User) ? null : _url.User,
+            Ssl = _url.Scheme == "rediss",
+            // Fail fast: an unreachable server must cost one connect timeout, not retries.
+            AbortOnConnectFail = true,
+            ConnectRetry = 1,
+            ConnectTimeout = (int)_settings.ConnectTimeout.TotalMilliseconds,
+            AsyncTimeout = (int)_settings.RequestTimeout.TotalMilliseconds,
+            SyncTimeout = (int)_settings.RequestTimeout.TotalMilliseconds,
+        };
+        try
+        {
+            return await ConnectionMultiplexer.ConnectAsync(options).ConfigureAwait(false);
+        }
+        catch (RedisConnectionException e)
+        {
+            var reason = e.FailureType == ConnectionFailureType.AuthenticationFailure
+                ? "authentication failed: check the password in the URL"
+                : "cannot connect";
+            throw new CacheUnavailableException(_url.MaskIn($"{_role} at {_url.Masked}: {reason} ({e.FailureType})"), e);
+        }
+    }
+}

@@ -1,3 +1,6 @@
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
 using System.Text.Json;
 using RemoteCache.Core.Chunking;
 using RemoteCache.Core.Entries;
@@ -51,7 +54,36 @@ public sealed class OciRegistryStoreTests : StoreContractTests
 
         var error = await Assert.ThrowsAsync<CacheUnavailableException>(() => store.HasChunkAsync(Blob(1).Digest, default));
 
+        Assert.Contains("certificate", error.Message);
         Assert.Contains("REMOTECACHE_OCI_CA", error.Message);
+        Assert.Contains("?ca=", error.Message);
+    }
+
+    [Fact]
+    public async Task TheWrongCaIsNamedInTheError()
+    {
+        using var other = new Scratch();
+        var wrongCa = Path.Combine(other.Path, "other-ca.crt");
+        await File.WriteAllTextAsync(wrongCa, OtherCaPem());
+        using var store = RemoteStores.Open(CacheUrl.Parse($"oci://{Registry}/{_repository}?ca={Uri.EscapeDataString(wrongCa)}"), Credentials());
+
+        var error = await Assert.ThrowsAsync<CacheUnavailableException>(() => store.HasChunkAsync(Blob(1).Digest, default));
+
+        Assert.Contains(wrongCa, error.Message);
+        Assert.Contains("not trusted", error.Message);
+    }
+
+    [Fact]
+    public void ACaFileThatIsNotACertificateIsAConfigurationError()
+    {
+        using var scratch = new Scratch();
+        var garbage = Path.Combine(scratch.Path, "ca.crt");
+        File.WriteAllText(garbage, "not a certificate");
+
+        var error = Assert.Throws<CacheConfigurationException>(() =>
+            RemoteStores.Open(CacheUrl.Parse($"oci://{Registry}/{_repository}?ca={Uri.EscapeDataString(garbage)}"), Credentials()));
+
+        Assert.Contains(garbage, error.Message);
     }
 
     [Fact]
@@ -64,6 +96,45 @@ public sealed class OciRegistryStoreTests : StoreContractTests
         using var store = RemoteStores.Open(CacheUrl.Parse($"oci://{Registry}/{_repository}"), settings);
 
         Assert.False(await store.HasChunkAsync(Blob(1).Digest, default));
+    }
+
+    [Fact]
+    public async Task AnEntryNeverPushedIsAMissAndDeletingItIsANoOp()
+    {
+        var (pushed, pushedFingerprint) = Blob(100);
+        await Store.PutEntryAsync(pushedFingerprint, pushed, default);
+        var neverPushed = Blob(1).Digest;
+
+        Assert.Null(await Store.GetEntryAsync(neverPushed, default));
+        await Store.DeleteEntryAsync(neverPushed, default);
+        Assert.Equal(pushed, await Store.GetEntryAsync(pushedFingerprint, default));
+    }
+
+    [Fact]
+    public async Task AnEntryNamingAMissingChunkIsRefusedByTheRegistry()
+    {
+        var missing = Blob(10).Digest;
+        var fingerprint = Blob(1).Digest;
+        var manifest = Encoding.UTF8.GetBytes($$"""{"files":[{"chunks":[{"digest":"{{missing}}","size":10,"storedSize":10}]}]}""");
+
+        var error = await Assert.ThrowsAsync<CacheUnavailableException>(() => Store.PutEntryAsync(fingerprint, manifest, default));
+
+        // The registry, not the store, guarantees an entry never names an absent chunk.
+        Assert.Contains("MANIFEST_BLOB_UNKNOWN", error.Message);
+        Assert.Contains(_repository, error.Message);
+        Assert.Null(await Store.GetEntryAsync(fingerprint, default));
+    }
+
+    [Fact]
+    public async Task PlainHttpAgainstATlsRegistrySaysSo()
+    {
+        using var store = RemoteStores.Open(CacheUrl.Parse($"oci://{Registry}/{_repository}?tls=false"), Credentials());
+
+        var head = await Assert.ThrowsAsync<CacheUnavailableException>(() => store.HasChunkAsync(Blob(1).Digest, default));
+        var get = await Assert.ThrowsAsync<CacheUnavailableException>(() => store.GetEntryAsync(Blob(1).Digest, default));
+
+        Assert.Contains("tls=false", head.Message);
+        Assert.Contains("Client sent an HTTP request to an HTTPS server", get.Message);
     }
 
     [Theory]
@@ -79,7 +150,7 @@ public sealed class OciRegistryStoreTests : StoreContractTests
     [Fact]
     public async Task SkopeoReadsAndCopiesAnEntry()
     {
-        var data = System.Security.Cryptography.RandomNumberGenerator.GetBytes(50_000);
+        var data = RandomNumberGenerator.GetBytes(50_000);
         var (stored, digest) = ChunkCodec.Encode(data);
         var fingerprint = Sha256Digest.Of(Guid.NewGuid().ToString());
         var entry = new EntryManifest
@@ -108,5 +179,40 @@ public sealed class OciRegistryStoreTests : StoreContractTests
         Assert.Equal(stored, File.ReadAllBytes(Path.Combine(copy.Path, digest)));
         // And the store reads back what it wrote, through the registry.
         Assert.Equal(entry.ToBytes(), await Store.GetEntryAsync(fingerprint, default));
+    }
+
+    [Fact]
+    public async Task AChunkWithoutAStoredSizeIsDescribedWithTheRegistrysSize()
+    {
+        var (stored, digest) = ChunkCodec.Encode(RandomNumberGenerator.GetBytes(20_000));
+        var fingerprint = Blob(1).Digest;
+        // StoredSize 0: an entry written before sizes were recorded.
+        var entry = new EntryManifest
+        {
+            Step = "compile",
+            Project = "P",
+            Fingerprint = fingerprint,
+            Files = [new EntryFile("assembly", 20_000, new string('0', 64), [new ChunkRef(digest, 20_000)])],
+        };
+        await Store.PutChunkAsync(digest, stored, default);
+        await Store.PutEntryAsync(fingerprint, entry.ToBytes(), default);
+
+        using var certs = new Scratch();
+        File.Copy(Ca, Path.Combine(certs.Path, "ca.crt"));
+        var creds = $"{TestServers.Require("REGISTRY_USER")}:{TestServers.Require("REGISTRY_PASSWORD")}";
+        using var manifest = JsonDocument.Parse(Skopeo.Run("inspect", "--raw", "--cert-dir", certs.Path, "--creds", creds, $"docker://{Registry}/{_repository}:{fingerprint}"));
+        var layer = manifest.RootElement.GetProperty("layers").EnumerateArray().Single(l => l.GetProperty("digest").GetString() == "sha256:" + digest);
+        Assert.Equal(stored.Length, layer.GetProperty("size").GetInt64());
+        Assert.Equal(OciRegistryStore.ChunkMediaType, layer.GetProperty("mediaType").GetString());
+    }
+
+    /// <summary>A self-signed CA that did not sign the registry's certificate.</summary>
+    private static string OtherCaPem()
+    {
+        using var key = ECDsa.Create();
+        var request = new CertificateRequest("CN=Some other CA", key, HashAlgorithmName.SHA256);
+        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
+        using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
+        return certificate.ExportCertificatePem();
     }
 }

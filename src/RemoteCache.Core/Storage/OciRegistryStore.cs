@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Security;
@@ -24,6 +25,8 @@ public sealed partial class OciRegistryStore : ICacheStore
     public const string EntryMediaType = "application/vnd.remotecache.entry.v2+json";
     public const string ChunkMediaType = "application/vnd.remotecache.chunk.v1+zstd";
     private const string ManifestMediaType = "application/vnd.oci.image.manifest.v1+json";
+    private const string IndexMediaType = "application/vnd.oci.image.index.v1+json";
+    private const string DockerManifestMediaType = "application/vnd.docker.distribution.manifest.v2+json";
     private const string EmptyMediaType = "application/vnd.oci.empty.v1+json";
     private const string EmptyDigest = "sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a";
     private static readonly byte[] EmptyJson = "{}"u8.ToArray();
@@ -36,6 +39,10 @@ public sealed partial class OciRegistryStore : ICacheStore
     private readonly HttpClient _http;
     private readonly OciAuthenticator _auth;
     private readonly string? _caPath;
+    private readonly X509Certificate2Collection? _ca;
+    private readonly string? _password;
+    // The empty config blob is the same for every entry: check (and upload) it once per store.
+    private volatile bool _emptyBlobPresent;
 
     public OciRegistryStore(CacheUrl url, RemoteStoreSettings settings)
     {
@@ -43,16 +50,30 @@ public sealed partial class OciRegistryStore : ICacheStore
         _settings = settings;
         _repository = url.PathTrimmed;
         if (_repository.Length == 0) throw url.Invalid("an OCI URL needs a repository, as in oci://registry.example.com/team/build-cache.");
-        if (!RepositoryName().IsMatch(_repository)) throw url.Invalid($"'{_repository}' is not an OCI repository name (lowercase letters, digits and separators . _ __ - /).");
+        if (_repository.Length > 255 || !RepositoryName().IsMatch(_repository))
+        {
+            throw url.Invalid($"'{_repository}' is not an OCI repository name (lowercase letters and digits, separated by . _ __ - or /, at most 255 characters).");
+        }
         _registry = url.Authority;
-        var plain = url.QueryValue("tls") is "false" || url.QueryValue("plainHttp") is "true";
+        var plain = PlainHttp(url);
         _base = new Uri((plain ? "http://" : "https://") + _registry + "/");
 
-        var handler = new SocketsHttpHandler { ConnectTimeout = settings.ConnectTimeout, PooledConnectionLifetime = TimeSpan.FromMinutes(5) };
-        _caPath = url.QueryValue("ca") ?? settings.Environment("REMOTECACHE_OCI_CA");
-        if (!string.IsNullOrEmpty(_caPath)) handler.SslOptions.RemoteCertificateValidationCallback = TrustOnly(LoadCa(url, _caPath));
+        var handler = new SocketsHttpHandler
+        {
+            ConnectTimeout = settings.ConnectTimeout,
+            // Recycle connections so a registry behind a load balancer or a changed DNS name is picked up.
+            PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+        };
+        _caPath = url.QueryValue("ca") is { Length: > 0 } fromUrl ? fromUrl : settings.Environment("REMOTECACHE_OCI_CA");
+        if (!string.IsNullOrEmpty(_caPath))
+        {
+            _ca = LoadCa(url, _caPath);
+            handler.SslOptions.RemoteCertificateValidationCallback = TrustAlso(_ca);
+        }
+        // The per-request limit is a linked token (see SendAsync), which also covers token requests.
         _http = new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan };
-        _auth = new OciAuthenticator(_http, _repository, settings.Environment("REMOTECACHE_OCI_USER"), settings.Environment("REMOTECACHE_OCI_PASSWORD"));
+        _password = settings.Environment("REMOTECACHE_OCI_PASSWORD");
+        _auth = new OciAuthenticator(_http, _registry, _repository, settings.Environment("REMOTECACHE_OCI_USER"), _password, plain);
     }
 
     public string Name => "oci";
@@ -60,14 +81,13 @@ public sealed partial class OciRegistryStore : ICacheStore
     public async Task<byte[]?> GetEntryAsync(string fingerprint, CancellationToken cancellationToken)
     {
         var tag = Tag(fingerprint);
-        using var response = await SendAsync(() => WithManifestAccept(new HttpRequestMessage(HttpMethod.Get, Path($"manifests/{tag}"))), cancellationToken).ConfigureAwait(false);
+        using var response = await SendAsync("GET manifest", () => WithManifestAccept(new HttpRequestMessage(HttpMethod.Get, Path($"manifests/{tag}"))), cancellationToken).ConfigureAwait(false);
         if (response.StatusCode == HttpStatusCode.NotFound) return null;
-        Expect(response, "GET manifest", HttpStatusCode.OK);
-        using var manifest = JsonDocument.Parse(await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false));
-        if (!manifest.RootElement.TryGetProperty("layers", out var layers)) return null;
-        var entryLayer = layers.EnumerateArray().FirstOrDefault(l => l.TryGetProperty("mediaType", out var m) && m.GetString() == EntryMediaType);
-        if (entryLayer.ValueKind != JsonValueKind.Object || !entryLayer.TryGetProperty("digest", out var digest)) return null;
-        return await GetBlobAsync(digest.GetString()!, cancellationToken).ConfigureAwait(false);
+        await ExpectAsync(response, "GET manifest", cancellationToken, HttpStatusCode.OK).ConfigureAwait(false);
+        var entryDigest = EntryLayer(await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false));
+        // A tag that is not one of our entries (an image pushed by hand, an index): a miss, not an error.
+        if (entryDigest is null) return null;
+        return await GetBlobAsync(entryDigest, cancellationToken).ConfigureAwait(false);
     }
 
     public async Task PutEntryAsync(string fingerprint, byte[] manifest, CancellationToken cancellationToken)
@@ -75,7 +95,11 @@ public sealed partial class OciRegistryStore : ICacheStore
         var tag = Tag(fingerprint);
         var entryDigest = "sha256:" + Sha256Digest.Of(manifest);
         await PutBlobAsync(entryDigest, manifest, cancellationToken).ConfigureAwait(false);
-        await PutBlobAsync(EmptyDigest, EmptyJson, cancellationToken).ConfigureAwait(false);
+        if (!_emptyBlobPresent)
+        {
+            if (!await BlobExistsAsync(EmptyDigest, cancellationToken).ConfigureAwait(false)) await PutBlobAsync(EmptyDigest, EmptyJson, cancellationToken).ConfigureAwait(false);
+            _emptyBlobPresent = true;
+        }
         var layers = new List<(string MediaType, string Digest, long Size)> { (EntryMediaType, entryDigest, manifest.Length) };
         foreach (var (digest, storedSize) in ChunksOf(manifest))
         {
@@ -83,153 +107,289 @@ public sealed partial class OciRegistryStore : ICacheStore
             layers.Add((ChunkMediaType, "sha256:" + digest, size));
         }
         var body = ImageManifest(fingerprint, layers);
-        using var response = await SendAsync(() =>
+        using var response = await SendAsync("PUT manifest", () =>
         {
             var content = new ByteArrayContent(body);
+            // Exactly this type, no charset: registries store it as the manifest's media type.
             content.Headers.ContentType = new MediaTypeHeaderValue(ManifestMediaType);
             return new HttpRequestMessage(HttpMethod.Put, Path($"manifests/{tag}")) { Content = content };
         }, cancellationToken).ConfigureAwait(false);
-        Expect(response, "PUT manifest", HttpStatusCode.Created, HttpStatusCode.OK);
+        await ExpectAsync(response, "PUT manifest", cancellationToken, HttpStatusCode.Created, HttpStatusCode.OK).ConfigureAwait(false);
     }
 
     public async Task DeleteEntryAsync(string fingerprint, CancellationToken cancellationToken)
     {
         var tag = Tag(fingerprint);
-        using var head = await SendAsync(() => WithManifestAccept(new HttpRequestMessage(HttpMethod.Head, Path($"manifests/{tag}"))), cancellationToken).ConfigureAwait(false);
-        if (head.StatusCode == HttpStatusCode.NotFound) return;
-        Expect(head, "HEAD manifest", HttpStatusCode.OK);
-        if (!head.Headers.TryGetValues("Docker-Content-Digest", out var values)) return;
-        // Registries delete manifests by digest only (distribution refuses DELETE by tag).
-        using var delete = await SendAsync(() => new HttpRequestMessage(HttpMethod.Delete, Path($"manifests/{values.First()}")), cancellationToken).ConfigureAwait(false);
-        ExpectDeleted(delete, "DELETE manifest");
+        var digest = await ManifestDigestAsync(tag, cancellationToken).ConfigureAwait(false);
+        if (digest is null) return;
+        // Registries delete manifests by digest only (distribution answers 400 to DELETE by tag); this removes
+        // every tag on it, which for entries is just this fingerprint (or another with identical content).
+        using var delete = await SendAsync("DELETE manifest", () => new HttpRequestMessage(HttpMethod.Delete, Path($"manifests/{digest}")), cancellationToken).ConfigureAwait(false);
+        await ExpectDeletedAsync(delete, "DELETE manifest", cancellationToken).ConfigureAwait(false);
     }
 
-    public Task<byte[]?> GetChunkAsync(string digest, CancellationToken cancellationToken) => GetBlobAsync("sha256:" + digest, cancellationToken);
+    public Task<byte[]?> GetChunkAsync(string digest, CancellationToken cancellationToken) =>
+        // Not verified here: the engine checks every chunk it reads against its digest.
+        GetBlobAsync(BlobDigest(digest), cancellationToken);
 
-    public async Task<bool> HasChunkAsync(string digest, CancellationToken cancellationToken)
-    {
-        using var response = await SendAsync(() => new HttpRequestMessage(HttpMethod.Head, Path($"blobs/sha256:{digest}")), cancellationToken).ConfigureAwait(false);
-        if (response.StatusCode == HttpStatusCode.NotFound) return false;
-        Expect(response, "HEAD blob", HttpStatusCode.OK);
-        return true;
-    }
+    public Task<bool> HasChunkAsync(string digest, CancellationToken cancellationToken) => BlobExistsAsync(BlobDigest(digest), cancellationToken);
 
     public Task PutChunkAsync(string digest, byte[] compressed, CancellationToken cancellationToken) =>
-        PutBlobAsync("sha256:" + digest, compressed, cancellationToken);
+        // No HEAD first: the engine asked HasChunk just before, and uploading an existing blob again succeeds.
+        PutBlobAsync(BlobDigest(digest), compressed, cancellationToken);
 
     public async Task DeleteChunkAsync(string digest, CancellationToken cancellationToken)
     {
-        using var response = await SendAsync(() => new HttpRequestMessage(HttpMethod.Delete, Path($"blobs/sha256:{digest}")), cancellationToken).ConfigureAwait(false);
-        ExpectDeleted(response, "DELETE blob");
+        var blob = BlobDigest(digest);
+        using var response = await SendAsync("DELETE blob", () => new HttpRequestMessage(HttpMethod.Delete, Path($"blobs/{blob}")), cancellationToken).ConfigureAwait(false);
+        await ExpectDeletedAsync(response, "DELETE blob", cancellationToken).ConfigureAwait(false);
     }
 
-    public void Dispose() => _http.Dispose();
+    public void Dispose()
+    {
+        _http.Dispose();
+        if (_ca is not null)
+        {
+            foreach (var certificate in _ca) certificate.Dispose();
+        }
+    }
 
     private async Task<byte[]?> GetBlobAsync(string digest, CancellationToken cancellationToken)
     {
-        using var response = await SendAsync(() => new HttpRequestMessage(HttpMethod.Get, Path($"blobs/{digest}")), cancellationToken).ConfigureAwait(false);
+        using var response = await SendAsync("GET blob", () => new HttpRequestMessage(HttpMethod.Get, Path($"blobs/{digest}")), cancellationToken).ConfigureAwait(false);
         if (response.StatusCode == HttpStatusCode.NotFound) return null;
-        Expect(response, "GET blob", HttpStatusCode.OK);
+        await ExpectAsync(response, "GET blob", cancellationToken, HttpStatusCode.OK).ConfigureAwait(false);
         return await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
     }
 
+    private async Task<bool> BlobExistsAsync(string digest, CancellationToken cancellationToken)
+    {
+        using var response = await SendAsync("HEAD blob", () => new HttpRequestMessage(HttpMethod.Head, Path($"blobs/{digest}")), cancellationToken).ConfigureAwait(false);
+        if (response.StatusCode == HttpStatusCode.NotFound) return false;
+        await ExpectAsync(response, "HEAD blob", cancellationToken, HttpStatusCode.OK).ConfigureAwait(false);
+        return true;
+    }
+
+    /// <summary>The stored size of a chunk an entry names without one (older entries): the manifest must state it.</summary>
     private async Task<long> BlobSizeAsync(string digest, CancellationToken cancellationToken)
     {
-        using var response = await SendAsync(() => new HttpRequestMessage(HttpMethod.Head, Path($"blobs/sha256:{digest}")), cancellationToken).ConfigureAwait(false);
-        Expect(response, "HEAD blob", HttpStatusCode.OK);
+        using var response = await SendAsync("HEAD blob", () => new HttpRequestMessage(HttpMethod.Head, Path($"blobs/sha256:{digest}")), cancellationToken).ConfigureAwait(false);
+        if (response.StatusCode == HttpStatusCode.NotFound) throw Unavailable($"chunk {digest[..12]} named by the entry is not in the registry; chunks must be pushed before their entry");
+        await ExpectAsync(response, "HEAD blob", cancellationToken, HttpStatusCode.OK).ConfigureAwait(false);
         return response.Content.Headers.ContentLength ?? throw Unavailable($"the registry gave no size for blob {digest[..12]}");
     }
+
+    /// <summary>The digest of the manifest a tag names, or null when the tag does not exist.</summary>
+    private async Task<string?> ManifestDigestAsync(string tag, CancellationToken cancellationToken)
+    {
+        using (var head = await SendAsync("HEAD manifest", () => WithManifestAccept(new HttpRequestMessage(HttpMethod.Head, Path($"manifests/{tag}"))), cancellationToken).ConfigureAwait(false))
+        {
+            if (head.StatusCode == HttpStatusCode.NotFound) return null;
+            await ExpectAsync(head, "HEAD manifest", cancellationToken, HttpStatusCode.OK).ConfigureAwait(false);
+            if (ContentDigest(head) is { } digest) return digest;
+        }
+        // Docker-Content-Digest is optional in the spec: the digest of the exact bytes served is the same thing.
+        using var get = await SendAsync("GET manifest", () => WithManifestAccept(new HttpRequestMessage(HttpMethod.Get, Path($"manifests/{tag}"))), cancellationToken).ConfigureAwait(false);
+        if (get.StatusCode == HttpStatusCode.NotFound) return null;
+        await ExpectAsync(get, "GET manifest", cancellationToken, HttpStatusCode.OK).ConfigureAwait(false);
+        return ContentDigest(get) ?? "sha256:" + Sha256Digest.Of(await get.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false));
+    }
+
+    private static string? ContentDigest(HttpResponseMessage response) =>
+        response.Headers.TryGetValues("Docker-Content-Digest", out var values) && values.FirstOrDefault() is { } digest && digest.StartsWith("sha256:", StringComparison.Ordinal)
+            && Sha256Digest.IsValid(digest["sha256:".Length..]) ? digest : null;
 
     /// <summary>Monolithic upload: POST opens a session, PUT to its Location with the digest closes it.</summary>
     private async Task PutBlobAsync(string digest, byte[] bytes, CancellationToken cancellationToken)
     {
-        using (var head = await SendAsync(() => new HttpRequestMessage(HttpMethod.Head, Path($"blobs/{digest}")), cancellationToken).ConfigureAwait(false))
-        {
-            if (head.StatusCode == HttpStatusCode.OK) return;
-        }
-        using var start = await SendAsync(() => new HttpRequestMessage(HttpMethod.Post, Path("blobs/uploads/")), cancellationToken).ConfigureAwait(false);
-        Expect(start, "POST blob upload", HttpStatusCode.Accepted);
+        using var start = await SendAsync("POST blob upload", () => new HttpRequestMessage(HttpMethod.Post, Path("blobs/uploads/")), cancellationToken).ConfigureAwait(false);
+        await ExpectAsync(start, "POST blob upload", cancellationToken, HttpStatusCode.Accepted).ConfigureAwait(false);
         var location = start.Headers.Location ?? throw Unavailable("the registry started an upload without a Location");
+        // distribution answers with an absolute URL that already has a ?_state= query; others with a path.
         if (!location.IsAbsoluteUri) location = new Uri(_base, location);
         var target = new UriBuilder(location);
         target.Query = (target.Query.Length > 1 ? target.Query[1..] + "&" : "") + "digest=" + Uri.EscapeDataString(digest);
-        using var put = await SendAsync(() =>
+        using var put = await SendAsync("PUT blob", () =>
         {
             var content = new ByteArrayContent(bytes);
             content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
             return new HttpRequestMessage(HttpMethod.Put, target.Uri) { Content = content };
         }, cancellationToken).ConfigureAwait(false);
-        Expect(put, "PUT blob", HttpStatusCode.Created);
+        await ExpectAsync(put, "PUT blob", cancellationToken, HttpStatusCode.Created).ConfigureAwait(false);
     }
 
-    /// <summary>Sends with this store's timeout, answering one authentication challenge per request.</summary>
-    private async Task<HttpResponseMessage> SendAsync(Func<HttpRequestMessage> create, CancellationToken cancellationToken)
+    /// <summary>
+    /// Sends with this store's time limit (connect and request), answering authentication challenges, and turns
+    /// every transport failure into a <see cref="CacheUnavailableException"/> that says what to fix.
+    /// </summary>
+    private async Task<HttpResponseMessage> SendAsync(string operation, Func<HttpRequestMessage> create, CancellationToken cancellationToken)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(_settings.RequestTimeout);
-        for (var attempt = 0; ; attempt++)
+        try
         {
-            using var request = create();
-            request.Headers.Authorization = _auth.Current;
-            HttpResponseMessage response;
-            try
+            // At most two challenges per request: anonymous -> credentials, then an expired token -> a new one.
+            for (var attempt = 0; ; attempt++)
             {
-                response = await _http.SendAsync(request, timeout.Token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-            {
-                throw Unavailable($"no answer within {_settings.RequestTimeout.TotalSeconds:0} s");
-            }
-            catch (HttpRequestException e) when (e.InnerException is AuthenticationException)
-            {
-                throw Unavailable($"the TLS certificate is not trusted ({e.InnerException.Message}); give the registry's CA with ?ca=/path/ca.crt or REMOTECACHE_OCI_CA", e);
-            }
-            catch (HttpRequestException e)
-            {
-                throw Unavailable($"cannot connect ({e.Message})", e);
-            }
-            if (!OciAuthenticator.IsUnauthorized(response)) return response;
-            var retry = attempt < 2 && await _auth.RespondAsync(response, timeout.Token).ConfigureAwait(false);
-            response.Dispose();
-            if (!retry)
-            {
+                var sentWith = _auth.Current;
+                using var request = create();
+                request.Headers.Authorization = sentWith;
+                // Buffers the body, so reading it later stays within this request's time limit.
+                var response = await _http.SendAsync(request, HttpCompletionOption.ResponseContentRead, timeout.Token).ConfigureAwait(false);
+                if (response.StatusCode != HttpStatusCode.Unauthorized) return response;
+                using (response)
+                {
+                    if (attempt < 2 && await _auth.RespondAsync(response, sentWith, timeout.Token).ConfigureAwait(false)) continue;
+                }
                 throw Unavailable(_auth.HasCredentials
-                    ? $"authentication failed for user '{_auth.User}' (check REMOTECACHE_OCI_USER and REMOTECACHE_OCI_PASSWORD)"
-                    : "the registry requires authentication: set REMOTECACHE_OCI_USER and REMOTECACHE_OCI_PASSWORD");
+                    ? $"authentication to registry {_registry} failed for user '{_auth.User}' (check REMOTECACHE_OCI_USER/REMOTECACHE_OCI_PASSWORD); repository {_repository}"
+                    : $"registry {_registry} requires authentication for repository {_repository}: set REMOTECACHE_OCI_USER and REMOTECACHE_OCI_PASSWORD");
             }
+        }
+        catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
+        {
+            // Our own limit, not the caller's cancellation: the request limit, or SocketsHttpHandler's ConnectTimeout
+            // (which cancels without touching either token).
+            throw timeout.IsCancellationRequested
+                ? Unavailable($"registry {_registry} did not answer {operation} within {_settings.RequestTimeout.TotalSeconds:0.#} s (repository {_repository})", e)
+                : Unavailable($"cannot connect to registry {_registry}: no connection within {_settings.ConnectTimeout.TotalSeconds:0.#} s", e);
+        }
+        catch (HttpRequestException e) when (e.HttpRequestError == HttpRequestError.SecureConnectionError || e.InnerException is AuthenticationException)
+        {
+            var detail = e.InnerException?.Message ?? e.Message;
+            throw Unavailable(_caPath is null
+                ? $"the TLS certificate of registry {_registry} is not trusted ({detail}); give the registry's CA with ?ca=/path/ca.crt in the URL or REMOTECACHE_OCI_CA"
+                : $"the TLS certificate of registry {_registry} is not trusted with the CA {_caPath} (from ?ca= or REMOTECACHE_OCI_CA) ({detail})", e);
+        }
+        catch (HttpRequestException e) when (e.HttpRequestError is HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError or HttpRequestError.ProxyTunnelError)
+        {
+            throw Unavailable($"cannot connect to registry {_registry} ({e.Message})", e);
+        }
+        catch (HttpRequestException e)
+        {
+            throw Unavailable($"registry {_registry} failed during {operation} on repository {_repository} ({e.Message})", e);
         }
     }
 
-    private void Expect(HttpResponseMessage response, string operation, params HttpStatusCode[] expected)
+    private async Task ExpectAsync(HttpResponseMessage response, string operation, CancellationToken cancellationToken, params HttpStatusCode[] expected)
     {
         if (expected.Contains(response.StatusCode)) return;
+        var error = await ErrorOf(response, cancellationToken).ConfigureAwait(false);
         if (response.StatusCode == HttpStatusCode.Forbidden)
         {
-            throw Unavailable($"access denied to {operation} for user '{_auth.User}' (403)");
+            var who = _auth.HasCredentials ? $"user '{_auth.User}'" : "anonymous access (set REMOTECACHE_OCI_USER and REMOTECACHE_OCI_PASSWORD)";
+            throw Unavailable($"access denied to repository {_repository} on registry {_registry} for {who} ({operation} answered 403{error})");
         }
-        throw Unavailable($"{operation} answered {(int)response.StatusCode} {response.ReasonPhrase}");
+        if (error.Length == 0 && response.StatusCode == HttpStatusCode.BadRequest && _base.Scheme == Uri.UriSchemeHttp)
+        {
+            // A TLS-only registry answers plain HTTP with a bare 400 (its explanation never reaches a HEAD).
+            error = " (if the registry speaks HTTPS, drop tls=false / plainHttp=true from the URL)";
+        }
+        throw Unavailable($"registry {_registry}, repository {_repository}: {operation} answered {(int)response.StatusCode} {response.ReasonPhrase}{error}");
     }
 
-    /// <summary>Deleting what is gone is done; a registry with deletion disabled (405) keeps it, which only costs space.</summary>
-    private void ExpectDeleted(HttpResponseMessage response, string operation) =>
-        Expect(response, operation, HttpStatusCode.Accepted, HttpStatusCode.OK, HttpStatusCode.NotFound, HttpStatusCode.MethodNotAllowed);
+    /// <summary>
+    /// Deleting what is gone is done. 405 is a registry with deletion disabled (distribution's default,
+    /// storage.delete.enabled false): the object stays, which only costs space until someone cleans up.
+    /// </summary>
+    private Task ExpectDeletedAsync(HttpResponseMessage response, string operation, CancellationToken cancellationToken) =>
+        ExpectAsync(response, operation, cancellationToken, HttpStatusCode.Accepted, HttpStatusCode.OK, HttpStatusCode.NoContent, HttpStatusCode.NotFound, HttpStatusCode.MethodNotAllowed);
 
-    private CacheUnavailableException Unavailable(string problem, Exception? inner = null) =>
-        new(_url.MaskIn($"registry {_registry}, repository {_repository}: {problem}"), inner);
+    /// <summary>The OCI error code and message of a refused request (" (MANIFEST_BLOB_UNKNOWN: …)"), for the log.</summary>
+    private static async Task<string> ErrorOf(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        var body = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
+        if (body.Length == 0) return "";
+        if (response.Content.Headers.ContentType?.MediaType is null or "text/plain")
+        {
+            // Go's untyped "Client sent an HTTP request to an HTTPS server." (tls=false against a TLS registry) and
+            // "404 page not found": one short line says what went wrong.
+            var text = System.Text.Encoding.UTF8.GetString(body, 0, Math.Min(body.Length, 200)).Split('\n')[0].Trim();
+            if (text.Length > 0 && !text.StartsWith('{')) return $" ({text})";
+        }
+        try
+        {
+            using var json = JsonDocument.Parse(body);
+            if (json.RootElement.ValueKind == JsonValueKind.Object && json.RootElement.TryGetProperty("errors", out var errors)
+                && errors.ValueKind == JsonValueKind.Array && errors.GetArrayLength() > 0 && errors[0].ValueKind == JsonValueKind.Object)
+            {
+                var code = errors[0].TryGetProperty("code", out var c) ? c.ToString() : "";
+                var message = errors[0].TryGetProperty("message", out var m) ? m.ToString() : "";
+                return $" ({code}: {message})";
+            }
+        }
+        catch (JsonException)
+        {
+            // Not the spec's error document (a proxy's HTML page): the status line says enough.
+        }
+        return "";
+    }
+
+    private CacheUnavailableException Unavailable(string problem, Exception? inner = null)
+    {
+        var message = _url.MaskIn(problem);
+        // The password never comes from the URL here, so MaskIn does not know it; no message should hold it anyway.
+        if (!string.IsNullOrEmpty(_password)) message = message.Replace(_password, "***", StringComparison.Ordinal);
+        return new CacheUnavailableException(message, inner);
+    }
 
     private string Path(string rest) => new Uri(_base, $"v2/{_repository}/{rest}").AbsoluteUri;
 
     private static HttpRequestMessage WithManifestAccept(HttpRequestMessage request)
     {
-        // distribution 2.8 hides OCI manifests from clients that do not list the OCI type.
+        // distribution 2.8 answers 404 for an OCI manifest to a client that does not list the OCI type.
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue(ManifestMediaType));
-        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/vnd.oci.image.index.v1+json"));
-        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/vnd.docker.distribution.manifest.v2+json"));
+        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue(IndexMediaType));
+        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue(DockerManifestMediaType));
         return request;
     }
 
+    private static bool PlainHttp(CacheUrl url)
+    {
+        static bool? Flag(CacheUrl url, string name) => url.QueryValue(name) switch
+        {
+            null => null,
+            var v when v.Equals("true", StringComparison.OrdinalIgnoreCase) => true,
+            var v when v.Equals("false", StringComparison.OrdinalIgnoreCase) => false,
+            var v => throw url.Invalid($"{name}={v} should be true or false."),
+        };
+        return Flag(url, "tls") == false || Flag(url, "plainHttp") == true;
+    }
+
     private static string Tag(string fingerprint) =>
-        TagName().IsMatch(fingerprint) ? fingerprint : throw new ArgumentException($"'{fingerprint}' is not a valid OCI tag.", nameof(fingerprint));
+        fingerprint is not null && TagName().IsMatch(fingerprint)
+            ? fingerprint
+            : throw new ArgumentException($"'{fingerprint}' is not a valid OCI tag ([A-Za-z0-9_][A-Za-z0-9._-]{{0,127}}).", nameof(fingerprint));
+
+    /// <summary>Chunk digests go into URLs: anything but 64 lowercase hex characters is a caller bug.</summary>
+    private static string BlobDigest(string digest) =>
+        Sha256Digest.IsValid(digest) ? "sha256:" + digest : throw new ArgumentException($"'{digest}' is not a SHA-256 digest.", nameof(digest));
+
+    /// <summary>The digest of the entry layer of one of our manifests, or null for anything else.</summary>
+    private string? EntryLayer(byte[] manifest)
+    {
+        try
+        {
+            using var json = JsonDocument.Parse(manifest);
+            if (json.RootElement.ValueKind != JsonValueKind.Object
+                || !json.RootElement.TryGetProperty("layers", out var layers) || layers.ValueKind != JsonValueKind.Array) return null;
+            foreach (var layer in layers.EnumerateArray())
+            {
+                if (layer.ValueKind == JsonValueKind.Object
+                    && layer.TryGetProperty("mediaType", out var type) && type.ValueKind == JsonValueKind.String && type.GetString() == EntryMediaType
+                    && layer.TryGetProperty("digest", out var digest) && digest.GetString() is { } text
+                    && text.StartsWith("sha256:", StringComparison.Ordinal) && Sha256Digest.IsValid(text["sha256:".Length..]))
+                {
+                    return text;
+                }
+            }
+            return null;
+        }
+        catch (JsonException e)
+        {
+            throw Unavailable($"registry {_registry}, repository {_repository}: a manifest is not valid JSON ({e.Message})", e);
+        }
+    }
 
     /// <summary>The chunks an entry document names (distinct, in order); a document that is not an entry names none.</summary>
     private static List<(string Digest, long StoredSize)> ChunksOf(byte[] entry)
@@ -239,21 +399,24 @@ public sealed partial class OciRegistryStore : ICacheStore
         try
         {
             using var doc = JsonDocument.Parse(entry);
-            if (!doc.RootElement.TryGetProperty("files", out var files) || files.ValueKind != JsonValueKind.Array) return chunks;
+            if (doc.RootElement.ValueKind != JsonValueKind.Object
+                || !doc.RootElement.TryGetProperty("files", out var files) || files.ValueKind != JsonValueKind.Array) return chunks;
             foreach (var file in files.EnumerateArray())
             {
-                if (!file.TryGetProperty("chunks", out var list) || list.ValueKind != JsonValueKind.Array) continue;
+                if (file.ValueKind != JsonValueKind.Object || !file.TryGetProperty("chunks", out var list) || list.ValueKind != JsonValueKind.Array) continue;
                 foreach (var chunk in list.EnumerateArray())
                 {
-                    var digest = chunk.TryGetProperty("digest", out var d) ? d.GetString() : null;
+                    if (chunk.ValueKind != JsonValueKind.Object) continue;
+                    var digest = chunk.TryGetProperty("digest", out var d) && d.ValueKind == JsonValueKind.String ? d.GetString() : null;
                     if (!Sha256Digest.IsValid(digest) || !seen.Add(digest!)) continue;
-                    chunks.Add((digest!, chunk.TryGetProperty("storedSize", out var s) && s.TryGetInt64(out var size) ? size : 0));
+                    var storedSize = chunk.TryGetProperty("storedSize", out var s) && s.ValueKind == JsonValueKind.Number && s.TryGetInt64(out var size) ? size : 0;
+                    chunks.Add((digest!, storedSize));
                 }
             }
         }
         catch (JsonException)
         {
-            // Not an entry document: stored as the entry blob alone.
+            // Not an entry document (the engine decides what it stores): kept as the entry blob alone.
         }
         return chunks;
     }
@@ -270,7 +433,7 @@ public sealed partial class OciRegistryStore : ICacheStore
             json.WriteStartObject("config");
             json.WriteString("mediaType", EmptyMediaType);
             json.WriteString("digest", EmptyDigest);
-            json.WriteNumber("size", 2);
+            json.WriteNumber("size", EmptyJson.Length);
             json.WriteEndObject();
             json.WriteStartArray("layers");
             foreach (var (mediaType, digest, size) in layers)
@@ -283,7 +446,7 @@ public sealed partial class OciRegistryStore : ICacheStore
             }
             json.WriteEndArray();
             json.WriteStartObject("annotations");
-            json.WriteString("org.opencontainers.image.created", DateTimeOffset.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture));
+            json.WriteString("org.opencontainers.image.created", DateTimeOffset.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture));
             json.WriteString("dev.remotecache.fingerprint", fingerprint);
             json.WriteEndObject();
             json.WriteEndObject();
@@ -291,29 +454,44 @@ public sealed partial class OciRegistryStore : ICacheStore
         return stream.ToArray();
     }
 
-    private static X509Certificate2 LoadCa(CacheUrl url, string path)
+    /// <summary>Every certificate of a PEM file (a CA bundle may hold a root and intermediates), or one DER certificate.</summary>
+    private static X509Certificate2Collection LoadCa(CacheUrl url, string path)
     {
         if (!File.Exists(path)) throw url.Invalid($"the CA file '{path}' (from ?ca= or REMOTECACHE_OCI_CA) does not exist.");
+        var certificates = new X509Certificate2Collection();
         try
         {
-            return X509Certificate2.CreateFromPem(File.ReadAllText(path));
+            certificates.ImportFromPemFile(path);
+            if (certificates.Count == 0) certificates.Add(X509CertificateLoader.LoadCertificateFromFile(path));
         }
-        catch (CryptographicException)
+        catch (CryptographicException e)
         {
-            return X509CertificateLoader.LoadCertificateFromFile(path); // DER
+            throw url.Invalid($"the CA file '{path}' (from ?ca= or REMOTECACHE_OCI_CA) is not a PEM or DER certificate ({e.Message}).");
         }
+        return certificates;
     }
 
-    /// <summary>Trusts the given CA for this client only; a name mismatch or any other error still fails.</summary>
-    private static RemoteCertificateValidationCallback TrustOnly(X509Certificate2 ca) => (_, certificate, _, errors) =>
+    /// <summary>
+    /// Trusts the given CA for this client only, besides the system's roots; a name mismatch or a missing
+    /// certificate still fails.
+    /// </summary>
+    private static RemoteCertificateValidationCallback TrustAlso(X509Certificate2Collection ca) => (_, certificate, serverChain, errors) =>
     {
         if (errors == SslPolicyErrors.None) return true;
         if (certificate is null || (errors & ~SslPolicyErrors.RemoteCertificateChainErrors) != SslPolicyErrors.None) return false;
         using var chain = new X509Chain();
         chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-        chain.ChainPolicy.CustomTrustStore.Add(ca);
+        chain.ChainPolicy.CustomTrustStore.AddRange(ca);
+        // Intermediates the server sent, for a private CA that signs through one.
+        if (serverChain is not null)
+        {
+            foreach (var element in serverChain.ChainElements) chain.ChainPolicy.ExtraStore.Add(element.Certificate);
+        }
+        // A private CA rarely publishes revocation lists; the system's roots are checked by the default path above.
         chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-        return chain.Build(certificate as X509Certificate2 ?? X509CertificateLoader.LoadCertificate(certificate.GetRawCertData()));
+        if (certificate is X509Certificate2 leaf) return chain.Build(leaf);
+        using var copy = X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
+        return chain.Build(copy);
     };
 
     [GeneratedRegex("^[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*(/[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*)*$")]

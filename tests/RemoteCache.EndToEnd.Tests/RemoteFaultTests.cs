@@ -127,8 +127,8 @@ public sealed class RemoteFaultTests
         var warnings = build.Warnings("RCACHE008");
         Assert.InRange(warnings.Count, 1, Environment.ProcessorCount);
         Assert.Contains($"registry {new Uri(TestServers.Require("REGISTRY_URL")).Authority}", warnings[0]);
-        Assert.True(warnings[0].Contains("authentication", StringComparison.Ordinal), warnings[0]);
-        Assert.Contains("REMOTECACHE_OCI_PASSWORD", warnings[0]);
+        Assert.Contains(warnings, w => w.Contains("authentication", StringComparison.Ordinal));
+        Assert.Contains(warnings, w => w.Contains("REMOTECACHE_OCI_PASSWORD", StringComparison.Ordinal));
         Assert.DoesNotContain("wrong-password-123", build.Output);
         Assert.All(SampleSolution.Projects, p => Assert.Equal("miss", build.CompileResults.GetValueOrDefault(p)));
     }

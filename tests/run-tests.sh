@@ -2,6 +2,8 @@
 # Runs every test of the repository on a fresh Debian machine with the .NET SDK:
 # installs what is missing (apt-get, npm), starts the test servers on 127.0.0.1, runs dotnet test,
 # stops the servers by PID, and prints one summary line "Tests: N passed, N failed, N skipped".
+# Extra arguments go to `dotnet test` (e.g. --filter FullyQualifiedName~Lease); ports can be moved with
+# REDIS_PORT, REGISTRY_PORT, S3_PORT, AZURITE_BLOB_PORT, NUGET_MIRROR_PORT so two runs can share a machine.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
@@ -24,7 +26,7 @@ export MSBUILDDISABLENODEREUSE=1 DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
 rm -rf "$RESULTS"
 status=0
-dotnet test Sdk.sln -c Release --logger "trx" --logger "console;verbosity=normal" --results-directory "$RESULTS" || status=$?
+dotnet test Sdk.sln -c Release --logger "trx" --logger "console;verbosity=normal" --results-directory "$RESULTS" "$@" || status=$?
 
 # One line for the whole run, summed over every test project's TRX file.
 passed=0; failed=0; skipped=0

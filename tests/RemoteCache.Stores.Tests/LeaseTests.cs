@@ -87,6 +87,22 @@ public sealed class LeaseTests : IDisposable
         Assert.Contains("authentication", error.Message);
     }
 
+    [Fact]
+    public async Task FullLeaseServerIsUnavailableAndSaysItIsFull()
+    {
+        // A server that evicts nothing and has no room left refuses SET NX: builders must learn why, and build.
+        // A maxmemory below an empty server's own footprint makes it full from the start (freed client buffers
+        // could otherwise make room again between filling it and asking for the lease).
+        using var server = new PrivateRedisServer("full-pass", "--maxmemory", "1", "--maxmemory-policy", "noeviction");
+        using var leases = new RedisLeaseService(CacheUrl.Parse($"redis://:full-pass@127.0.0.1:{server.Port}?prefix={_prefix}", "CacheLock"), new RemoteStoreSettings());
+
+        var error = await Assert.ThrowsAsync<CacheUnavailableException>(() => leases.TryAcquireAsync(new string('b', 64), default));
+
+        Assert.Contains("lease server", error.Message);
+        Assert.Contains("is full", error.Message);
+        Assert.DoesNotContain("full-pass", error.Message);
+    }
+
     [Theory]
     [MemberData(nameof(Kinds))]
     public async Task WaiterRestoresWhatTheHolderPublishes(string kind)

@@ -14,14 +14,12 @@ public sealed class RedisLeaseService : ILeaseService
     private const string RenewScript = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end";
     private const string ReleaseScript = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end";
 
-    private readonly CacheUrl _url;
     private readonly string _prefix;
     private readonly RedisConnection _connection;
 
     public RedisLeaseService(CacheUrl url, RemoteStoreSettings settings, TimeSpan? timeToLive = null)
     {
         if (url.Scheme is not ("redis" or "rediss")) throw url.Invalid("CacheLock takes a redis:// URL, as in redis://:password@lock.example:6379.");
-        _url = url;
         _prefix = (url.QueryValue("prefix") ?? "remotecache") + ":lease:v1:";
         TimeToLive = timeToLive ?? TimeSpan.FromSeconds(30);
         if (url.QueryValue("ttl") is { } ttl)
@@ -59,21 +57,7 @@ public sealed class RedisLeaseService : ILeaseService
 
     private Task<IDatabase> DatabaseAsync(CancellationToken cancellationToken) => _connection.DatabaseAsync(cancellationToken);
 
-    private async Task<T> Run<T>(Task<T> operation, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return await operation.WaitAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (RedisServerException e)
-        {
-            throw new CacheUnavailableException(_url.MaskIn($"lease server {_url.Masked} refused ({e.Message.Split('\n')[0]})"), e);
-        }
-        catch (Exception e) when (e is RedisConnectionException or RedisTimeoutException)
-        {
-            throw new CacheUnavailableException(_url.MaskIn($"lease server {_url.Masked} failed ({e.GetType().Name})"), e);
-        }
-    }
+    private Task<T> Run<T>(Task<T> operation, CancellationToken cancellationToken) => _connection.RunAsync(operation, cancellationToken);
 
     private sealed class RedisLease : ILease
     {

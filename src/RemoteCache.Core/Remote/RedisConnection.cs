@@ -31,6 +31,30 @@ internal sealed class RedisConnection : IDisposable
         return connection.GetDatabase(DatabaseNumber);
     }
 
+    /// <summary>
+    /// Awaits a command and turns Redis failures into one clear, masked <see cref="CacheUnavailableException"/>: a full
+    /// server (noeviction), a user without the permission, a lost connection.
+    /// </summary>
+    public async Task<T> RunAsync<T>(Task<T> operation, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await operation.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (RedisServerException e)
+        {
+            var reply = e.Message.Split('\n')[0];
+            var problem = reply.StartsWith("OOM", StringComparison.Ordinal) ? "is full (maxmemory reached and it evicts nothing)"
+                : reply.StartsWith("NOPERM", StringComparison.Ordinal) ? $"refuses this operation for user '{(_url.User.Length > 0 ? _url.User : "default")}'"
+                : "answered with an error";
+            throw new CacheUnavailableException(_url.MaskIn($"{_role} at {_url.Masked} {problem} ({reply})"), e);
+        }
+        catch (Exception e) when (e is RedisConnectionException or RedisTimeoutException)
+        {
+            throw new CacheUnavailableException(_url.MaskIn($"{_role} at {_url.Masked} failed ({e.GetType().Name}: {e.Message.Split('\n')[0]})"), e);
+        }
+    }
+
     public void Dispose()
     {
         if (_connection.IsValueCreated && _connection.Value.IsCompletedSuccessfully) _connection.Value.Result.Dispose();

@@ -11,14 +11,12 @@ namespace RemoteCache.Core.Storage;
 /// </summary>
 public sealed class RedisStore : ICacheStore, ISizeLimitedStore
 {
-    private readonly CacheUrl _url;
     private readonly string _prefix;
     private readonly TimeSpan? _ttl;
     private readonly RedisConnection _connection;
 
     public RedisStore(CacheUrl url, RemoteStoreSettings settings)
     {
-        _url = url;
         _prefix = (url.QueryValue("prefix") ?? "remotecache") + ":v2:";
         if (url.QueryValue("maxEntrySize") is { } max)
         {
@@ -86,23 +84,5 @@ public sealed class RedisStore : ICacheStore, ISizeLimitedStore
 
     private Task<IDatabase> DatabaseAsync(CancellationToken cancellationToken) => _connection.DatabaseAsync(cancellationToken);
 
-    private async Task<T> Run<T>(Task<T> operation, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return await operation.WaitAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (RedisServerException e)
-        {
-            var reply = e.Message.Split('\n')[0];
-            var problem = reply.StartsWith("OOM", StringComparison.Ordinal) ? "is full"
-                : reply.StartsWith("NOPERM", StringComparison.Ordinal) ? $"refuses this operation for user '{(_url.User.Length > 0 ? _url.User : "default")}'"
-                : "answered with an error";
-            throw new CacheUnavailableException(_url.MaskIn($"Redis at {_url.Masked} {problem} ({reply})"), e);
-        }
-        catch (Exception e) when (e is RedisConnectionException or RedisTimeoutException)
-        {
-            throw new CacheUnavailableException(_url.MaskIn($"Redis at {_url.Masked} failed ({e.GetType().Name}: {e.Message.Split('\n')[0]})"), e);
-        }
-    }
+    private Task<T> Run<T>(Task<T> operation, CancellationToken cancellationToken) => _connection.RunAsync(operation, cancellationToken);
 }

@@ -32,29 +32,37 @@ git -C "$SRC" add -A && git -C "$SRC" -c user.name=bench -c user.email=bench@exa
 # Warm NuGet and the SDK resolver once, outside the measurements.
 dotnet build "$SRC/HelloCache.slnx" -nologo -tl:off -v:q -p:CacheMode=Off >/dev/null && git -C "$SRC" clean -qfdx
 
+# run LABEL N LOCK SHARE: N builders start at once on fresh clones with empty local tiers; sets $wall and $compiles.
+run() {
+  local label=$1 n=$2 lock=$3 share=$4 dir=$WORK/run-$1-$2 i start pids=()
+  mkdir -p "$dir"
+  for i in $(seq 1 "$n"); do git clone -q "$SRC" "$dir/m$i"; git -C "$dir/m$i" remote set-url origin https://github.com/example/bench.git; done
+  start=$(date +%s%3N)
+  for i in $(seq 1 "$n"); do
+    dotnet build "$dir/m$i/HelloCache.slnx" -nologo -tl:off -v:q -p:ContinuousIntegrationBuild=true \
+      -p:CacheUrl="file://$share" -p:CacheLock="$lock" -p:CacheLocalDir="$dir/cache$i" \
+      -p:CacheSummaryFile="$dir/summary.jsonl" >"$dir/build$i.log" 2>&1 &
+    pids+=($!)
+  done
+  for i in "${pids[@]}"; do wait "$i"; done
+  wall=$(awk -v ms=$(( $(date +%s%3N) - start )) 'BEGIN { printf "%.1f", ms / 1000 }')
+  compiles=$(grep -c '"result":"miss"' "$dir/summary.jsonl" || true)
+}
+
+# For each N: without the lease, with it, and the reference "one build plus restores" asks for: N builders that all
+# restore from the remote the run with the lease filled (no compile at all).
 rows=()
 base=""
 for n in 1 2 4 8; do
-  for lease in without with; do
-    run=$WORK/run-$n-$lease; mkdir -p "$run"
-    lock=none; [ "$lease" = with ] && lock="redis://:$REDIS_PASSWORD@127.0.0.1:$REDIS_PORT?prefix=bench$n"
-    for i in $(seq 1 "$n"); do git clone -q "$SRC" "$run/m$i"; git -C "$run/m$i" remote set-url origin https://github.com/example/bench.git; done
-    start=$(date +%s%3N)
-    pids=()
-    for i in $(seq 1 "$n"); do
-      dotnet build "$run/m$i/HelloCache.slnx" -nologo -tl:off -v:q -p:ContinuousIntegrationBuild=true \
-        -p:CacheUrl="file://$run/share" -p:CacheLock="$lock" -p:CacheLocalDir="$run/cache$i" \
-        -p:CacheSummaryFile="$run/summary.jsonl" >"$run/build$i.log" 2>&1 &
-      pids+=($!)
-    done
-    for pid in "${pids[@]}"; do wait "$pid"; done
-    wall=$(awk -v ms=$(( $(date +%s%3N) - start )) 'BEGIN { printf "%.1f", ms / 1000 }')
-    compiles=$(grep -c '"result":"miss"' "$run/summary.jsonl" || true)
-    [ -n "$base" ] || base=$wall
-    ratio=$(awk -v w="$wall" -v b="$base" 'BEGIN { printf "%.2f", w / b }')
-    rows+=("| $n | $lease | $wall | $ratio | $compiles |")
-    echo "builders=$n lease=$lease wall=${wall}s compiles=$compiles"
+  run without "$n" none "$WORK/share-$n-without"; without=$wall; without_compiles=$compiles
+  run with "$n" "redis://:$REDIS_PASSWORD@127.0.0.1:$REDIS_PORT?prefix=bench$n" "$WORK/share-$n-with"; with=$wall; with_compiles=$compiles
+  run restore "$n" none "$WORK/share-$n-with"; restore=$wall; restore_compiles=$compiles
+  [ -n "$base" ] || base=$with
+  for row in "without $without $without_compiles" "with $with $with_compiles" "restore-only $restore $restore_compiles"; do
+    read -r mode w c <<<"$row"
+    rows+=("| $n | $mode | $w | $(awk -v w="$w" -v b="$base" 'BEGIN { printf "%.2f", w / b }') | $(awk -v w="$w" -v r="$restore" 'BEGIN { printf "%.2f", w / r }') | $c |")
   done
+  echo "builders=$n without=${without}s/$without_compiles with=${with}s/$with_compiles restore-only=${restore}s/$restore_compiles"
 done
 
 DOC=$ROOT/docs/benchmarks.md
@@ -67,10 +75,13 @@ section = "\n".join([
     "## Concurrent builders (bench/lease-bench.sh)",
     "",
     f"{datetime.date.today()}, .NET SDK {sdk}. N builders start at once on clones with their own local tier, sharing a file-share",
-    "remote; \"with\" adds CacheLock on redis-server. The sample solution has 2 projects, so the ideal is 2 compiles in total.",
+    "remote; \"with\" adds CacheLock on redis-server; \"restore-only\" is N builders that find everything in the remote (the",
+    "\"one build plus restores\" reference: with the lease, only one builder per project should pay for the compile). The sample",
+    "solution has 2 projects, so the ideal is 2 compiles in total. Ratios are to one builder with the lease, and to N",
+    "restore-only builders.",
     "",
-    "| builders | lease | wall time (s) | × one builder | compiles in total |",
-    "|---|---|---|---|---|",
+    "| builders | mode | wall time (s) | × one builder | × restore-only | compiles in total |",
+    "|---|---|---|---|---|---|",
     *rows,
     "",
 ])

@@ -1,6 +1,6 @@
 namespace RemoteCache.Tasks;
 
-/// <summary>Codes of the SDK's own warnings, so users can find them in docs and suppress them with MSBuildWarningsAsMessages.</summary>
+/// <summary>Codes of the SDK's own warnings and errors, so users can find them in docs and suppress them with MSBuildWarningsAsMessages.</summary>
 internal static class WarningCodes
 {
     public const string Unavailable = "RCACHE001";
@@ -14,4 +14,6 @@ internal static class WarningCodes
     public const string RemoteEntryBroken = "RCACHE009";
     public const string Unexpected = "RCACHE010";
     public const string LockUnavailable = "RCACHE011";
+    public const string MirrorUnreachable = "RCACHE012";
+    public const string MirrorMisconfigured = "RCACHE013";
 }

@@ -13,7 +13,8 @@ S3_PORT=${S3_PORT:-14568};             S3_BUCKET=${S3_BUCKET:-build-cache}
 AZURITE_BLOB_PORT=${AZURITE_BLOB_PORT:-10100}
 NUGET_MIRROR_PORT=${NUGET_MIRROR_PORT:-18080}
 # The mirror serves the packages found in NUGET_MIRROR_PACKAGES_SRC (global-packages-folder layout); empty by
-# default, so a fresh machine needs nothing from ~/.nuget. Tests that need packages on the mirror put them there.
+# default, so a fresh machine needs nothing from ~/.nuget. Tests publish what they need into the feed folder
+# (NUGET_MIRROR_FEED in env.sh) while it runs: nginx serves new files at once.
 NUGET_MIRROR_PACKAGES_SRC=${NUGET_MIRROR_PACKAGES_SRC:-$STATE/mirror-packages}
 NUGET_MIRROR_PACKAGES=${NUGET_MIRROR_PACKAGES:-}                                 # space separated id/version, "" = all
 
@@ -207,7 +208,7 @@ export REDIS_PORT="$REDIS_PORT" REDIS_PASSWORD="$REDIS_PASSWORD" REDIS_CONNECTIO
 export REGISTRY_URL="https://127.0.0.1:$REGISTRY_PORT" REGISTRY_USER="$REGISTRY_USER" REGISTRY_PASSWORD="$REGISTRY_PASSWORD" REGISTRY_CA="$STATE/certs/ca.crt"
 export S3_SERVICE_URL="http://127.0.0.1:$S3_PORT" S3_BUCKET="$S3_BUCKET" AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER AWS_REGION=us-east-1
 export AZURE_STORAGE_CONNECTION_STRING="DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;BlobEndpoint=http://127.0.0.1:$AZURITE_BLOB_PORT/devstoreaccount1;"
-export NUGET_MIRROR_URL="http://127.0.0.1:$NUGET_MIRROR_PORT/v3/index.json" NUGET_MIRROR_CONFIG="$STATE/nuget.mirror.config" NUGET_MIRROR_ACCESS_LOG="$STATE/nuget-access.log"
+export NUGET_MIRROR_URL="http://127.0.0.1:$NUGET_MIRROR_PORT/v3/index.json" NUGET_MIRROR_CONFIG="$STATE/nuget.mirror.config" NUGET_MIRROR_ACCESS_LOG="$STATE/nuget-access.log" NUGET_MIRROR_FEED="$STATE/nuget-feed"
 EOF
   log "all up; source $STATE/env.sh"
 }

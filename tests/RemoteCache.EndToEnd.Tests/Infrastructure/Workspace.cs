@@ -69,11 +69,19 @@ public sealed class Workspace : IDisposable
         // A -p:CacheLocalDir among the arguments wins over the workspace's (MSBuild takes the last one).
         var args = new List<string> { "build", "-nologo", "-tl:off", "-v:m", $"-p:CacheLocalDir={CacheDir}", $"-p:CacheSummaryFile={summary}" };
         args.AddRange(arguments);
-        var environment = new Dictionary<string, string?>(DotnetEnvironment.Variables);
-        foreach (var (key, value) in Environment) environment[key] = value;
-        var result = ProcessRunner.Run("dotnet", args, folder, environment);
+        var result = ProcessRunner.Run("dotnet", args, folder, BuildEnvironment());
         var records = File.Exists(summary) ? SummaryLog.Read(summary) : [];
         return new BuildResult(result.ExitCode, result.Output, records);
+    }
+
+    /// <summary>Runs another dotnet command (restore, msbuild) in the source tree with this workspace's environment.</summary>
+    public ProcessResult Dotnet(params string[] arguments) => ProcessRunner.Run("dotnet", arguments, Source, BuildEnvironment());
+
+    private Dictionary<string, string?> BuildEnvironment()
+    {
+        var environment = new Dictionary<string, string?>(DotnetEnvironment.Variables);
+        foreach (var (key, value) in Environment) environment[key] = value;
+        return environment;
     }
 
     /// <summary>Starts `dotnet build` without waiting (for tests that kill a build); output goes nowhere.</summary>

@@ -59,7 +59,6 @@ public sealed class NuGetMirrorTests
         using var server = LoopbackHttpServer.Answering(200, ServiceIndex);
         var result = await NuGetMirrorProbe.ProbeAsync(server.Url, TimeSpan.FromSeconds(10), default);
         Assert.Equal(MirrorState.Ready, result.State);
-        Assert.True(result.Usable);
         var verdict = Decide(server.Url, result, fallback: false);
         Assert.True(verdict.UseMirror);
         Assert.False(verdict.IsError);

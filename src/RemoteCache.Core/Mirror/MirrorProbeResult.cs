@@ -16,7 +16,4 @@ public enum MirrorState
 }
 
 /// <summary>What the probe of a mirror's service index found, with a short reason for messages (no credentials in it).</summary>
-public sealed record MirrorProbeResult(MirrorState State, string Detail, TimeSpan Elapsed)
-{
-    public bool Usable => State is MirrorState.Ready or MirrorState.NeedsCredentials;
-}
+public sealed record MirrorProbeResult(MirrorState State, string Detail, TimeSpan Elapsed);

@@ -24,8 +24,6 @@ public sealed class NuGetMirrorAddress
 
     public string Masked => CacheUrl.Mask(Text);
 
-    public bool IsLoopback => Uri.IsLoopback;
-
     /// <summary>Parses the property value; on failure <paramref name="problem"/> says what is wrong, with any password masked.</summary>
     public static bool TryParse(string text, out NuGetMirrorAddress? address, out string? problem)
     {

@@ -52,7 +52,7 @@ public static class NuGetMirrorProbe
             var status = (int)response.StatusCode;
             if (response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden)
             {
-                return (MirrorState.NeedsCredentials, $"HTTP {status}: the mirror asks for credentials");
+                return (MirrorState.NeedsCredentials, $"HTTP {status}");
             }
             if (response.StatusCode == HttpStatusCode.NotFound)
             {

@@ -3,6 +3,7 @@ using System.Text.Json;
 using RemoteCache.EndToEnd.Tests.Infrastructure;
 using RemoteCache.TestSupport;
 using Xunit;
+using Xunit.Abstractions;
 
 namespace RemoteCache.EndToEnd.Tests;
 
@@ -11,7 +12,7 @@ namespace RemoteCache.EndToEnd.Tests;
 /// feed that records every request and has no packages. One class, so its tests never read each other's requests
 /// in the mirror's access log.
 /// </summary>
-public sealed class NuGetMirrorTests
+public sealed class NuGetMirrorTests(ITestOutputHelper output)
 {
     private static readonly Lazy<MirroredPackages> Published = new(Publish, LazyThreadSafetyMode.ExecutionAndPublication);
 
@@ -74,6 +75,7 @@ public sealed class NuGetMirrorTests
         var restore = ws.Dotnet("restore", "App/App.csproj", $"-p:NuGetMirrorUrl={mirror}");
         var restoreTime = clock.Elapsed;
 
+        output.WriteLine($"unreachable mirror: dotnet build failed after {buildTime.TotalSeconds:0.0} s, dotnet restore after {restoreTime.TotalSeconds:0.0} s");
         foreach (var (result, elapsed) in new[] { (new ProcessResult(build.ExitCode, build.Output), buildTime), (restore, restoreTime) })
         {
             Assert.NotEqual(0, result.ExitCode);

@@ -29,10 +29,13 @@ public sealed class PackageReferenceTests
         var outputs = OutputSnapshot.Take(ws.Source);
 
         ws.Clean();
-        var second = ws.Build("-p:ContinuousIntegrationBuild=true");
+        // This form cannot route restore to a NuGet mirror: the setting is reported as having no effect, not ignored.
+        var second = ws.Build("-p:ContinuousIntegrationBuild=true", "-p:NuGetMirrorUrl=https://mirror.invalid/v3/index.json");
 
         Assert.True(second.Succeeded, second.Describe());
         Assert.All(SampleSolution.Projects, p => Assert.Equal("hit-local", second.CompileResults.GetValueOrDefault(p)));
         OutputSnapshot.AssertIdentical(outputs, OutputSnapshot.Take(ws.Source));
+        Assert.Equal(SampleSolution.Projects.Length, second.Warnings("RCACHE013").Count);
+        Assert.All(second.Warnings("RCACHE013"), w => Assert.Contains("NuGetMirrorUrl has no effect here", w));
     }
 }

@@ -175,15 +175,31 @@ public sealed class RemoteCacheRestore : CacheTaskBase
         Log.LogWarning(null, warning.Code, null, file, warning.Line, warning.Column, 0, 0, warning.Message);
     }
 
+    /// <summary>Metadata that describes how an input is used rather than what it is (set by the SDK's targets).</summary>
+    private static readonly HashSet<string> OwnMetadata = new(StringComparer.OrdinalIgnoreCase) { "Category", "Kind", "FingerprintMetadata" };
+
+    /// <summary>
+    /// FingerprintMetadata="all" (pack inputs: package path, build action, target framework, …) takes every custom
+    /// metadata of the item, sorted by name; otherwise only what the compiler reads.
+    /// </summary>
+    private static InputFile ToInputFile(ITaskItem item)
+    {
+        var kind = Enum.TryParse<InputFileKind>(item.GetMetadata("Kind"), out var parsed) ? parsed : InputFileKind.Content;
+        var metadata = string.Equals(item.GetMetadata("FingerprintMetadata"), "all", StringComparison.OrdinalIgnoreCase)
+            ? item.CloneCustomMetadata().Keys.Cast<string>()
+                .Where(name => !OwnMetadata.Contains(name))
+                .Select(name => KeyValuePair.Create(name, item.GetMetadata(name)))
+                .OrderBy(m => m.Key, StringComparer.Ordinal)
+            : RelevantMetadata.Select(m => KeyValuePair.Create(m, item.GetMetadata(m)));
+        return new InputFile(item.GetMetadata("Category"), kind, kind == InputFileKind.Name ? item.ItemSpec : item.GetMetadata("FullPath"),
+            metadata.Where(m => m.Value.Length > 0).ToList());
+    }
+
     private CompileInputs ToInputs() => new()
     {
         ProjectDirectory = ProjectDirectory,
         Properties = Properties.Select(p => KeyValuePair.Create(p.ItemSpec, p.GetMetadata("Value"))).ToList(),
-        Files = InputFiles.Select(f => new InputFile(
-            f.GetMetadata("Category"),
-            Enum.TryParse<InputFileKind>(f.GetMetadata("Kind"), out var kind) ? kind : InputFileKind.Content,
-            f.GetMetadata("FullPath"),
-            RelevantMetadata.Select(m => KeyValuePair.Create(m, f.GetMetadata(m))).Where(m => m.Value.Length > 0).ToList())).ToList(),
+        Files = InputFiles.Select(ToInputFile).ToList(),
         Outputs = Outputs.Select(o => new OutputFile(o.GetMetadata("Role"), o.GetMetadata("FullPath"))).ToList(),
         PathMap = PathMap,
         NuGetPackageRoot = NuGetPackageRoot,

@@ -57,6 +57,11 @@ public static partial class CompileFingerprinter
 
         foreach (var file in inputs.Files)
         {
+            if (file.Kind == InputFileKind.Name)
+            {
+                list.Add(new(file.Category + ":" + sourceNames.NormalizeText(file.Path), MetadataText("", file.Metadata)));
+                continue;
+            }
             var full = Path.GetFullPath(file.Path, projectDir);
             var name = file.Kind == InputFileKind.Source ? sourceNames.Normalize(full) : contentNames.Normalize(full);
             var digest = file.Kind switch
@@ -66,16 +71,21 @@ public static partial class CompileFingerprinter
                     inputs.IgnoreSourceRevision ? CommitSha().Replace(File.ReadAllText(full), "{commit}") : File.ReadAllText(full))),
                 _ => FileDigestCache.Get(full),
             };
-            var value = new StringBuilder(digest);
-            foreach (var (key, metaValue) in file.Metadata)
-            {
-                // Escaped so that a value holding ";Key=…" cannot pass for another piece of metadata.
-                if (!string.IsNullOrEmpty(metaValue)) value.Append(';').Append(key).Append('=').Append(metaValue.Replace("%", "%25").Replace(";", "%3B"));
-            }
-            list.Add(new(file.Category + ":" + name, value.ToString()));
+            list.Add(new(file.Category + ":" + name, MetadataText(digest, file.Metadata)));
         }
 
         return new Fingerprint(Hash(list), list);
+    }
+
+    private static string MetadataText(string digest, IReadOnlyList<KeyValuePair<string, string>> metadata)
+    {
+        var value = new StringBuilder(digest);
+        foreach (var (key, metaValue) in metadata)
+        {
+            // Escaped so that a value holding ";Key=…" cannot pass for another piece of metadata.
+            if (!string.IsNullOrEmpty(metaValue)) value.Append(';').Append(key).Append('=').Append(metaValue.Replace("%", "%25").Replace(";", "%3B"));
+        }
+        return value.ToString();
     }
 
     /// <summary>The order of inputs matters (source order changes emitted metadata), so it is kept as given.</summary>

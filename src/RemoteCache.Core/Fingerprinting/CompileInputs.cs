@@ -11,6 +11,8 @@ public enum InputFileKind
     EditorConfig,
     /// <summary>The SourceLink map: text holding the commit SHA, which is folded out when asked to.</summary>
     SourceLink,
+    /// <summary>Not read: only its name and metadata matter (a target framework, a project reference and its version).</summary>
+    Name,
 }
 
 public sealed record InputFile(string Category, InputFileKind Kind, string Path, IReadOnlyList<KeyValuePair<string, string>> Metadata);

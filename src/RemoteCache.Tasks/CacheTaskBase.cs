@@ -240,8 +240,10 @@ public abstract class CacheTaskBase : MSBuildTask, ICancelableTask
     /// <summary>Exception messages may span lines; a warning is one line in every logger.</summary>
     private static string OneLine(string message) => string.Join(' ', message.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
 
+    /// <summary>Records a step's outcome in CacheSummaryFile and in the build's journal, from which the summary line is made.</summary>
     protected void AppendSummary(SummaryRecord record)
     {
+        AppendToJournal(record);
         if (string.IsNullOrWhiteSpace(CacheSummaryFile)) return;
         try
         {
@@ -253,5 +255,22 @@ public abstract class CacheTaskBase : MSBuildTask, ICancelableTask
         }
     }
 
-    protected static string StateKey(string projectDirectory, string step) => "RemoteCache.State:" + projectDirectory + ":" + step;
+    private void AppendToJournal(SummaryRecord record)
+    {
+        try
+        {
+            BuildJournals.For(BuildEngine, ProjectDirectory).Step(record);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            Log.LogMessage(MessageImportance.Low, "RemoteCache: the build summary will miss {0} {1} ({2}).", ProjectName, Step, e.Message);
+        }
+    }
+
+    /// <summary>
+    /// With the fingerprint: the inner builds of a multi-targeted project run on one node one after the other, and
+    /// MSBuild never replaces a registered object, so a key per project and step would hand the first target
+    /// framework's state to the second one's save.
+    /// </summary>
+    protected static string StateKey(string projectDirectory, string step, string fingerprint) => "RemoteCache.State:" + projectDirectory + ":" + step + ":" + fingerprint;
 }

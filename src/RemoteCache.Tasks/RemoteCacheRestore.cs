@@ -59,7 +59,7 @@ public sealed class RemoteCacheRestore : CacheTaskBase
             return true;
         }
         Fingerprint = fingerprint.Value;
-        BuildEngine4.RegisterTaskObject(StateKey(ProjectDirectory, Step), new StepState(fingerprint, Stopwatch.GetTimestamp()),
+        BuildEngine4.RegisterTaskObject(StateKey(ProjectDirectory, Step, fingerprint.Value), new StepState(fingerprint, Stopwatch.GetTimestamp()),
             RegisteredTaskObjectLifetime.Build, allowEarlyCollection: false);
 
         Result = "miss";
@@ -107,7 +107,7 @@ public sealed class RemoteCacheRestore : CacheTaskBase
                         ProjectName, Step, outcome.Manifest.Files.Count, ByteSize.Format(outcome.Bytes), fingerprint.Short);
                 }
                 AppendSummary(new SummaryRecord(ProjectName, Step, fingerprint.Value, Result, moved,
-                    (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds, tier));
+                    (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds, tier) { OriginalMilliseconds = outcome.Manifest.DurationMs });
                 break;
             case RestoreStatus.Corrupt:
                 Warn(tiers.EntryFromRemote ? WarningCodes.RemoteEntryBroken : WarningCodes.CorruptEntry,

@@ -36,7 +36,8 @@ public sealed class RemoteCacheSave : CacheTaskBase
     private bool Save()
     {
         if (!TryReadSettings(out var mode, out var sizeLimit)) return true;
-        if (BuildEngine4.GetRegisteredTaskObject(StateKey(ProjectDirectory, Step), RegisteredTaskObjectLifetime.Build) is not StepState state
+        // Unregistered: a later build of the same fingerprint on this node (a rebuild) starts its own clock.
+        if (BuildEngine4.UnregisterTaskObject(StateKey(ProjectDirectory, Step, Fingerprint), RegisteredTaskObjectLifetime.Build) is not StepState state
             || state.Fingerprint.Value != Fingerprint)
         {
             Log.LogMessage(MessageImportance.Low, "RemoteCache: no fingerprint recorded for {0} {1}; not saving.", ProjectName, Step);

@@ -3,8 +3,17 @@ using System.Text.Json;
 
 namespace RemoteCache.Core.Engine;
 
-/// <summary>One line of CacheSummaryFile.</summary>
-public sealed record SummaryRecord(string Project, string Step, string Fingerprint, string Result, long Bytes, long Milliseconds, string? Tier = null, int? ChunksNew = null, int? ChunksTotal = null);
+/// <summary>
+/// One line of CacheSummaryFile. On a hit, OriginalMilliseconds is how long the step took when it ran (stored with the
+/// entry), so OriginalMilliseconds - Milliseconds is the time the hit saved.
+/// </summary>
+public sealed record SummaryRecord(string Project, string Step, string Fingerprint, string Result, long Bytes, long Milliseconds, string? Tier = null, int? ChunksNew = null, int? ChunksTotal = null)
+{
+    public long? OriginalMilliseconds { get; init; }
+
+    [System.Text.Json.Serialization.JsonIgnore]
+    public bool IsHit => Result.StartsWith("hit-", StringComparison.Ordinal);
+}
 
 /// <summary>Appends JSON lines; each line is one write to a file opened for append, so concurrent builds do not interleave.</summary>
 public static class SummaryLog

@@ -1,0 +1,220 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using RemoteCache.Core.Engine;
+
+namespace RemoteCache.Core.Summary;
+
+/// <summary>
+/// The record of one build's cache work, shared by every MSBuild node of the build through one file (one per build
+/// scope, see <see cref="JournalScope"/>), from which the last project to finish prints the build's summary line.
+/// MSBuild has no end-of-build hook for a package, so "last" is worked out from the entries: every project build
+/// appends a start when its Build begins and a done when it ends, every cached step its summary record. A done that
+/// leaves no project build running, and no project of the solution that uses the SDK waiting, prints the line.
+/// Entries of earlier builds are told apart by their writer: a node session ends when MSBuild ends the build on that
+/// node (or its process is gone), and ended sessions' entries are dropped.
+/// Every operation holds an exclusive lock on the file, so nodes never interleave their reads and writes.
+/// </summary>
+public sealed class BuildJournal
+{
+    private static readonly JsonSerializerOptions Options = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    };
+
+    /// <summary>How long an operation waits for another node that holds the file.</summary>
+    private static readonly TimeSpan LockTimeout = TimeSpan.FromSeconds(10);
+
+    private static readonly StringComparer PathComparer = OperatingSystem.IsWindows() ? StringComparer.OrdinalIgnoreCase : StringComparer.Ordinal;
+
+    private readonly JournalWriter _writer;
+    private readonly IReadOnlyCollection<string> _listedProjects;
+    private readonly Func<string, bool> _looksLikeSdkProject;
+    private readonly Func<string, bool> _processAlive;
+    private bool _compacted;
+
+    /// <param name="path">The journal file of the build scope.</param>
+    /// <param name="writer">This node's session in this build.</param>
+    /// <param name="listedProjects">In a solution build, the projects the solution builds (full paths); otherwise empty.</param>
+    /// <param name="looksLikeSdkProject">Guesses whether a listed project uses the SDK, before a build has shown it.</param>
+    /// <param name="processAlive">Whether a writer's process still runs (tests replace it).</param>
+    public BuildJournal(string path, JournalWriter writer, IReadOnlyCollection<string> listedProjects, Func<string, bool> looksLikeSdkProject, Func<string, bool>? processAlive = null)
+    {
+        FilePath = path;
+        _writer = writer;
+        _listedProjects = listedProjects;
+        _looksLikeSdkProject = looksLikeSdkProject;
+        _processAlive = processAlive ?? JournalWriter.ProcessAlive;
+    }
+
+    public string FilePath { get; }
+
+    /// <summary>What a solution build learned about which of its projects use the SDK.</summary>
+    private string LearnedPath => FilePath + ".projects.json";
+
+    public void Start(string project, string projectPath) => Append(new JournalEntry(JournalEntry.Start, _writer.Id) { Project = project, Path = projectPath });
+
+    public void Step(SummaryRecord record) => Append(new JournalEntry(JournalEntry.Step, _writer.Id) { Record = record });
+
+    /// <summary>MSBuild ended the build on this node: this session's entries now belong to a finished build.</summary>
+    public void End() => Append(new JournalEntry(JournalEntry.End, _writer.Id), compact: false);
+
+    /// <summary>
+    /// Records that a project build finished, and returns the records to summarize when it was the last one of the
+    /// build (every step of the build so far; a later finisher with more steps returns them all again), else null.
+    /// </summary>
+    public IReadOnlyList<SummaryRecord>? Done(string project, string projectPath)
+    {
+        using var file = Open();
+        var entries = ReadCurrent(file);
+        var done = new JournalEntry(JournalEntry.Done, _writer.Id) { Project = project, Path = projectPath };
+        entries.Add(done);
+        Write(file, done);
+
+        var started = entries.Where(e => e.Kind == JournalEntry.Start && e.Project is not null).ToList();
+        var finished = entries.Where(e => e.Kind == JournalEntry.Done).Select(e => e.Project).ToHashSet(StringComparer.Ordinal);
+        if (started.Any(s => !finished.Contains(s.Project))) return null;
+
+        var startedPaths = started.Select(s => s.Path ?? "").ToHashSet(PathComparer);
+        var finishedPaths = entries.Where(e => e.Kind == JournalEntry.Done).Select(e => e.Path ?? "").ToHashSet(PathComparer);
+        var learned = ReadLearned();
+        var waiting = _listedProjects.Where(p => !finishedPaths.Contains(p) && UsesSdk(p, learned)).ToList();
+        if (waiting.Count > 0) return null;
+
+        var steps = entries.Where(e => e.Kind == JournalEntry.Step && e.Record is not null).Select(e => e.Record!).ToList();
+        var printed = entries.Where(e => e.Kind == JournalEntry.Printed).Select(e => e.Steps ?? 0).DefaultIfEmpty(0).Max();
+        if (steps.Count <= printed) return null;
+
+        Write(file, new JournalEntry(JournalEntry.Printed, _writer.Id) { Steps = steps.Count });
+        Learn(startedPaths);
+        return steps;
+    }
+
+    private bool UsesSdk(string project, Learned learned)
+    {
+        if (learned.WithSdk.Contains(project, PathComparer)) return true;
+        if (learned.WithoutSdk.Contains(project, PathComparer)) return false;
+        return _looksLikeSdkProject(project);
+    }
+
+    private void Append(JournalEntry entry, bool compact = true)
+    {
+        using var file = Open();
+        if (compact && !_compacted) ReadCurrent(file);
+        Write(file, entry);
+    }
+
+    /// <summary>
+    /// The entries of sessions still under way, after dropping those of finished builds from the file (once per
+    /// session: later entries of finished builds cannot appear).
+    /// </summary>
+    private List<JournalEntry> ReadCurrent(FileStream file)
+    {
+        file.Position = 0;
+        var all = new List<JournalEntry>();
+        using (var reader = new StreamReader(file, Encoding.UTF8, detectEncodingFromByteOrderMarks: false, leaveOpen: true))
+        {
+            while (reader.ReadLine() is { } line)
+            {
+                if (TryParse(line) is { } entry) all.Add(entry);
+            }
+        }
+        var ended = all.Where(e => e.Kind == JournalEntry.End).Select(e => e.Writer).ToHashSet(StringComparer.Ordinal);
+        var alive = new Dictionary<string, bool>(StringComparer.Ordinal);
+        bool Current(JournalEntry e)
+        {
+            if (e.Writer == _writer.Id) return true;
+            if (!alive.TryGetValue(e.Writer, out var isAlive)) alive[e.Writer] = isAlive = !ended.Contains(e.Writer) && _processAlive(e.Writer);
+            return isAlive;
+        }
+        var current = all.Where(Current).ToList();
+        if (current.Count < all.Count && !_compacted)
+        {
+            LearnFromUnprintedBuild(all.Where(e => !Current(e)).ToList());
+            file.SetLength(0);
+            foreach (var entry in current) Write(file, entry);
+        }
+        _compacted = true;
+        file.Seek(0, SeekOrigin.End);
+        return current;
+    }
+
+    /// <summary>
+    /// A finished build whose projects all finished but that printed nothing waited for a listed project that never
+    /// built with the SDK (the guess was wrong): learn from what really built, so the next build prints.
+    /// </summary>
+    private void LearnFromUnprintedBuild(List<JournalEntry> finishedBuild)
+    {
+        var started = finishedBuild.Where(e => e.Kind == JournalEntry.Start).ToList();
+        if (started.Count == 0 || finishedBuild.Any(e => e.Kind == JournalEntry.Printed)) return;
+        var finished = finishedBuild.Where(e => e.Kind == JournalEntry.Done).Select(e => e.Project).ToHashSet(StringComparer.Ordinal);
+        if (started.Any(s => !finished.Contains(s.Project))) return; // a failed build: it shows nothing about the projects
+        Learn(started.Select(s => s.Path ?? "").ToHashSet(PathComparer));
+    }
+
+    private void Learn(HashSet<string> startedPaths)
+    {
+        if (_listedProjects.Count == 0) return;
+        var learned = new Learned(
+            _listedProjects.Where(startedPaths.Contains).ToList(),
+            _listedProjects.Where(p => !startedPaths.Contains(p)).ToList());
+        var temp = LearnedPath + "." + _writer.Session + ".tmp";
+        File.WriteAllBytes(temp, JsonSerializer.SerializeToUtf8Bytes(learned, Options));
+        File.Move(temp, LearnedPath, overwrite: true);
+    }
+
+    private Learned ReadLearned()
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<Learned>(File.ReadAllBytes(LearnedPath), Options) ?? Learned.None;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException)
+        {
+            return Learned.None; // nothing learned yet (or unreadable): guess
+        }
+    }
+
+    private FileStream Open()
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(FilePath)!);
+        var deadline = DateTime.UtcNow + LockTimeout;
+        while (true)
+        {
+            try
+            {
+                // FileShare.None is an exclusive lock between processes (flock on Unix).
+                return new FileStream(FilePath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            }
+            catch (IOException) when (DateTime.UtcNow < deadline && File.Exists(FilePath))
+            {
+                Thread.Sleep(Random.Shared.Next(5, 25)); // another node holds it for a few milliseconds
+            }
+        }
+    }
+
+    private static void Write(FileStream file, JournalEntry entry)
+    {
+        file.Seek(0, SeekOrigin.End);
+        file.Write(Encoding.UTF8.GetBytes(JsonSerializer.Serialize(entry, Options) + "\n"));
+    }
+
+    private static JournalEntry? TryParse(string line)
+    {
+        if (line.Length == 0) return null;
+        try
+        {
+            return JsonSerializer.Deserialize<JournalEntry>(line, Options);
+        }
+        catch (JsonException)
+        {
+            return null; // a line cut short by a crash: the rest of the journal still counts
+        }
+    }
+
+    private sealed record Learned(IReadOnlyList<string> WithSdk, IReadOnlyList<string> WithoutSdk)
+    {
+        public static readonly Learned None = new([], []);
+    }
+}

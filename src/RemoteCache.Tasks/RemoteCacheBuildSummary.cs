@@ -1,0 +1,46 @@
+using Microsoft.Build.Framework;
+using RemoteCache.Core.Summary;
+using MSBuildTask = Microsoft.Build.Utilities.Task;
+
+namespace RemoteCache.Tasks;
+
+/// <summary>
+/// Marks the start and the end of a project's build in the build's journal; the end that finishes the build prints
+/// the build's summary line. Never fails the build: without its journal a build has no summary line, nothing else.
+/// </summary>
+public sealed class RemoteCacheBuildSummary : MSBuildTask
+{
+    /// <summary>"start" or "done".</summary>
+    [Required] public string Event { get; set; } = "";
+
+    [Required] public string ProjectFile { get; set; } = "";
+
+    public override bool Execute()
+    {
+        try
+        {
+            var projectFile = Path.GetFullPath(ProjectFile);
+            var journal = BuildJournals.For(BuildEngine, Path.GetDirectoryName(projectFile)!);
+            var build = BuildJournals.ProjectBuildId(BuildEngine, projectFile);
+            if (Event == "start")
+            {
+                journal.Start(build, projectFile);
+            }
+            else if (journal.Done(build, projectFile) is { } records && BuildSummary.Format(records) is { } line)
+            {
+                Log.LogMessage(MessageImportance.High, line);
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            Log.LogMessage(MessageImportance.Low, "RemoteCache: no build summary ({0}).", e.Message);
+        }
+        catch (Exception e)
+        {
+            // A bug in the summary must not fail the build; report it like any other unexpected cache error.
+            Log.LogWarning(null, WarningCodes.Unexpected, null, ProjectFile, 0, 0, 0, 0,
+                "RemoteCache: the build summary failed unexpectedly ({0}: {1}).", e.GetType().Name, e.Message);
+        }
+        return true;
+    }
+}

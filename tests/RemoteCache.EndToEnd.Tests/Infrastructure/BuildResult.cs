@@ -15,5 +15,13 @@ public sealed record BuildResult(int ExitCode, string Output, IReadOnlyList<Summ
     public IReadOnlyList<string> Warnings(string code) =>
         Output.Split('\n').Select(l => l.Trim()).Where(l => l.Contains("warning " + code, StringComparison.Ordinal)).Distinct().ToList();
 
+    /// <summary>The pack result of each project.</summary>
+    public IReadOnlyDictionary<string, string> PackResults =>
+        Summary.Where(r => r.Step == "pack").GroupBy(r => r.Project).ToDictionary(g => g.Key, g => g.Last().Result);
+
+    /// <summary>The build summary lines the SDK printed ("RemoteCache: 3 of 3 compiles restored …").</summary>
+    public IReadOnlyList<string> SummaryLines =>
+        Output.Split('\n').Select(l => l.Trim()).Where(l => System.Text.RegularExpressions.Regex.IsMatch(l, @"^RemoteCache: \d+ of \d+ ")).ToList();
+
     public string Describe() => $"exit code {ExitCode}\n{Output}";
 }

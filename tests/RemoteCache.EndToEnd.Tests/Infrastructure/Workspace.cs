@@ -63,11 +63,19 @@ public sealed class Workspace : IDisposable
     /// <summary>Runs `dotnet build` in the source tree with this workspace's cache and a fresh summary file.</summary>
     public BuildResult Build(params string[] arguments) => BuildIn(Source, arguments);
 
-    public BuildResult BuildIn(string folder, params string[] arguments)
+    /// <summary>Runs `dotnet pack` in the source tree, like <see cref="Build"/>.</summary>
+    public BuildResult Pack(params string[] arguments) => Run("pack", Source, arguments);
+
+    public BuildResult BuildIn(string folder, params string[] arguments) => Run("build", folder, arguments);
+
+    /// <summary>Runs `dotnet restore` in the source tree (fills the NuGet packages folder before a timed build).</summary>
+    public BuildResult Restore(params string[] arguments) => Run("restore", Source, arguments);
+
+    private BuildResult Run(string command, string folder, string[] arguments)
     {
         var summary = Path.Combine(Root, $"summary-{Interlocked.Increment(ref _builds)}.jsonl");
         // A -p:CacheLocalDir among the arguments wins over the workspace's (MSBuild takes the last one).
-        var args = new List<string> { "build", "-nologo", "-tl:off", "-v:m", $"-p:CacheLocalDir={CacheDir}", $"-p:CacheSummaryFile={summary}" };
+        var args = new List<string> { command, "-nologo", "-tl:off", "-v:m", $"-p:CacheLocalDir={CacheDir}", $"-p:CacheSummaryFile={summary}" };
         args.AddRange(arguments);
         var result = ProcessRunner.Run("dotnet", args, folder, BuildEnvironment());
         var records = File.Exists(summary) ? SummaryLog.Read(summary) : [];

@@ -1,3 +1,4 @@
+using RemoteCache.Core.Summary;
 using RemoteCache.EndToEnd.Tests.Infrastructure;
 using Xunit;
 
@@ -37,5 +38,7 @@ public sealed class PackageReferenceTests
         OutputSnapshot.AssertIdentical(outputs, OutputSnapshot.Take(ws.Source));
         Assert.Equal(SampleSolution.Projects.Length, second.Warnings("RCACHE013").Count);
         Assert.All(second.Warnings("RCACHE013"), w => Assert.Contains("NuGetMirrorUrl has no effect here", w));
+        // The summary line's targets come in through the package's build/ folder too.
+        Assert.Equal([BuildSummary.Format(second.Summary)!], second.SummaryLines);
     }
 }

@@ -317,6 +317,23 @@ public sealed class CompileFingerprinterTests : IDisposable
     private string RepoRoot(string name) => _temp.Combine(name) + "/";
 
     /// <summary>A small project at name/src/App: two sources, a local reference, an editorconfig and a SourceLink map.</summary>
+    [Fact]
+    public void NameInputsCountByNameAndMetadataWithoutAFile()
+    {
+        // Pack's target frameworks and project references: nothing to read, but their name and metadata matter.
+        var project = CreateProject("a");
+        CompileInputs WithReference(string version) => Inputs(project) with
+        {
+            Files = [.. Inputs(project).Files, new InputFile("projectreference", InputFileKind.Name, "../Lib/Lib.csproj", [new("ProjectVersion", version)])],
+        };
+
+        var first = CompileFingerprinter.Compute(WithReference("1.0.0"));
+
+        Assert.Contains(new FingerprintInput("projectreference:../Lib/Lib.csproj", ";ProjectVersion=1.0.0"), first.Inputs);
+        Assert.Equal(first.Value, CompileFingerprinter.Compute(WithReference("1.0.0")).Value);
+        Assert.NotEqual(first.Value, CompileFingerprinter.Compute(WithReference("2.0.0")).Value);
+    }
+
     private string CreateProject(string name)
     {
         var project = _temp.Combine(name, "src", "App");

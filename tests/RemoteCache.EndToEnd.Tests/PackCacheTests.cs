@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using RemoteCache.Core.Entries;
 using RemoteCache.Core.Summary;
 using RemoteCache.EndToEnd.Tests.Infrastructure;
 using Xunit;
@@ -45,12 +46,16 @@ public sealed class PackCacheTests
         Assert.Equal([BuildSummary.Format(restored.Summary)!], restored.SummaryLines);
         Assert.StartsWith("RemoteCache: 3 of 3 compiles restored (3 local), 0 built; 3 of 3 packs restored (3 local), 0 built;", restored.SummaryLines[0]);
 
-        // A packed file changes: Lib's package misses, its compile still hits.
+        // A packed file changes: Lib's package misses, its compile still hits. Meanwhile Util's pack entry has gone
+        // bad on disk: one warning, Util packs normally and writes the very bytes it wrote the first time.
         ws.Write("Lib/notes.txt", "notes v2");
+        CorruptChunksOf(ws, first.Summary.Single(r => r.Project == "Util" && r.Step == "pack").Fingerprint);
         var fileChanged = CleanPack(ws, symbols);
         Assert.Equal("miss", fileChanged.PackResults["Lib"]);
         Assert.Equal("hit-local", fileChanged.CompileResults["Lib"]);
-        Assert.Equal("hit-local", fileChanged.PackResults["Util"]);
+        Assert.Equal("miss", fileChanged.PackResults["Util"]);
+        Assert.Single(fileChanged.Warnings("RCACHE002"));
+        Assert.Equal(packed.Where(f => f.Key.StartsWith("Util", StringComparison.Ordinal)), PackageFiles(ws.Source).Where(f => f.Key.StartsWith("Util", StringComparison.Ordinal)));
 
         // The description reaches only the package.
         SampleSolution.Replace(ws, "Lib/Lib.csproj", "<GenerateDocumentationFile>", "<PackageDescription>Greets.</PackageDescription>\n    <GenerateDocumentationFile>");
@@ -73,6 +78,18 @@ public sealed class PackCacheTests
         var result = ws.Pack(arguments);
         Assert.True(result.Succeeded, result.Describe());
         return result;
+    }
+
+    private static void CorruptChunksOf(Workspace ws, string fingerprint)
+    {
+        var entry = EntryManifest.Parse(File.ReadAllBytes(Path.Combine(ws.CacheDir, "v1", "entries", fingerprint[..2], fingerprint + ".json")), fingerprint);
+        foreach (var digest in entry.Files.SelectMany(f => f.Chunks).Select(c => c.Digest).Distinct())
+        {
+            var chunk = Path.Combine(ws.CacheDir, "v1", "chunks", digest[..2], digest + ".zst");
+            var bytes = File.ReadAllBytes(chunk);
+            bytes[bytes.Length / 2] ^= 0x5A;
+            File.WriteAllBytes(chunk, bytes);
+        }
     }
 
     /// <summary>Digests of every package and generated nuspec under the tree, by relative path.</summary>

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Microsoft.Build.Framework;
 using RemoteCache.Core.Diagnostics;
 using RemoteCache.Core.Engine;
+using RemoteCache.Core.Explaining;
 using RemoteCache.Core.Fingerprinting;
 using RemoteCache.Core.Locking;
 using RemoteCache.Core.Storage;
@@ -31,6 +32,9 @@ public sealed class RemoteCacheRestore : CacheTaskBase
     public string DotNetRoot { get; set; } = "";
     public bool IgnoreSourceRevision { get; set; } = true;
 
+    /// <summary>CacheExplainMisses: "true" names, on a miss, the inputs that differ from the closest earlier entry.</summary>
+    public string ExplainMisses { get; set; } = "";
+
     /// <summary>The fingerprint, empty when none was computed.</summary>
     [Output] public string Fingerprint { get; set; } = "";
 
@@ -59,8 +63,8 @@ public sealed class RemoteCacheRestore : CacheTaskBase
             return true;
         }
         Fingerprint = fingerprint.Value;
-        BuildEngine4.RegisterTaskObject(StateKey(ProjectDirectory, Step, fingerprint.Value), new StepState(fingerprint, Stopwatch.GetTimestamp()),
-            RegisteredTaskObjectLifetime.Build, allowEarlyCollection: false);
+        var state = new StepState(fingerprint, Stopwatch.GetTimestamp());
+        BuildEngine4.RegisterTaskObject(StateKey(ProjectDirectory, Step, fingerprint.Value), state, RegisteredTaskObjectLifetime.Build, allowEarlyCollection: false);
 
         Result = "miss";
         if (!mode.CanRead()) return true;
@@ -121,7 +125,51 @@ public sealed class RemoteCacheRestore : CacheTaskBase
                 Log.LogMessage(MessageImportance.Normal, "RemoteCache: {0} {1} not in cache ({2}) [{3}]", ProjectName, Step, outcome.Reason, fingerprint.Short);
                 break;
         }
+        CountLookup(mode, Result);
+        if (outcome.Status == RestoreStatus.Miss && ExplainMisses.Trim().Equals("true", StringComparison.OrdinalIgnoreCase))
+        {
+            ExplainMiss(tiers, fingerprint, state);
+            ReportRemoteError(tiers);
+        }
         return true;
+    }
+
+    /// <summary>How long explaining a miss may delay the compile before the build goes on without the explanation.</summary>
+    private static readonly TimeSpan ExplainTimeout = TimeSpan.FromSeconds(30);
+
+    /// <summary>Logs what differs from the closest earlier entry; the save task adds it to the miss's summary line.</summary>
+    private void ExplainMiss(TieredStore tiers, Fingerprint fingerprint, StepState state)
+    {
+        try
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Cancellation);
+            timeout.CancelAfter(ExplainTimeout);
+            var explanation = MissExplainer.ExplainAsync(tiers, ProjectName, Step, fingerprint.Value, fingerprint.Inputs, timeout.Token).GetAwaiter().GetResult();
+            state.Explanation = explanation.Differences;
+            Log.LogMessage(MessageImportance.High, "RemoteCache: {0}", explanation.Describe(ProjectName, Step));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or CacheUnavailableException
+                                   || (e is OperationCanceledException && !Cancellation.IsCancellationRequested))
+        {
+            Log.LogMessage(MessageImportance.High, "RemoteCache: {0} {1} missed; could not explain why ({2}).", ProjectName, Step, e.Message);
+        }
+    }
+
+    /// <summary>
+    /// Counts the lookup's result in the local cache folder for `remotecache stats`. ReadOnly builds write nothing;
+    /// a count that cannot be written is not worth a warning.
+    /// </summary>
+    private void CountLookup(Core.Engine.CacheMode mode, string result)
+    {
+        if (mode != Core.Engine.CacheMode.ReadWrite) return;
+        try
+        {
+            StepResults.Record(CacheLocalDir, result);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            Log.LogMessage(MessageImportance.Low, "RemoteCache: could not count this lookup in {0} ({1}).", CacheLocalDir, e.Message);
+        }
     }
 
     /// <summary>

@@ -1,6 +1,7 @@
 using Microsoft.Build.Framework;
 using RemoteCache.Core.Diagnostics;
 using RemoteCache.Core.Engine;
+using RemoteCache.Core.Explaining;
 using RemoteCache.Core.Locking;
 using RemoteCache.Core.Storage;
 
@@ -46,7 +47,7 @@ public sealed class RemoteCacheSave : CacheTaskBase
         var elapsedMs = state.ElapsedMs;
         if (!mode.CanWrite())
         {
-            AppendSummary(new SummaryRecord(ProjectName, Step, Fingerprint, "miss", 0, elapsedMs));
+            AppendSummary(new SummaryRecord(ProjectName, Step, Fingerprint, "miss", 0, elapsedMs) { Explanation = state.Explanation });
             return true;
         }
 
@@ -98,6 +99,7 @@ public sealed class RemoteCacheSave : CacheTaskBase
             var outcome = new CacheEngine(tiers)
                 .SaveAsync(Step, ProjectName, Fingerprint, outputs, warnings, state.Fingerprint.Inputs, elapsedMs, timeout.Token)
                 .GetAwaiter().GetResult();
+            AddToProjectIndex(tiers, timeout.Token);
             ReportRemoteError(tiers);
             var pushed = tiers.Remote is not null && tiers.RemoteError is null;
             if (pushed)
@@ -111,7 +113,7 @@ public sealed class RemoteCacheSave : CacheTaskBase
                     ProjectName, Step, outcome.ChunksNew, outcome.ChunksTotal, ByteSize.Format(outcome.BytesStored), state.Fingerprint.Short);
             }
             AppendSummary(new SummaryRecord(ProjectName, Step, Fingerprint, "miss", pushed ? tiers.BytesPushed : outcome.BytesStored, elapsedMs,
-                pushed ? tiers.Remote!.Name : "local", pushed ? tiers.ChunksPushed : outcome.ChunksNew, outcome.ChunksTotal));
+                pushed ? tiers.Remote!.Name : "local", pushed ? tiers.ChunksPushed : outcome.ChunksNew, outcome.ChunksTotal) { Explanation = state.Explanation });
             OpenLocal().Evict(sizeLimit);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or OperationCanceledException or CacheUnavailableException)
@@ -120,5 +122,19 @@ public sealed class RemoteCacheSave : CacheTaskBase
             AppendSummary(new SummaryRecord(ProjectName, Step, Fingerprint, "error", 0, elapsedMs));
         }
         return true;
+    }
+
+    /// <summary>Lists the new entry in the project's index, which later misses are explained against. Best effort.</summary>
+    private void AddToProjectIndex(TieredStore tiers, CancellationToken cancellationToken)
+    {
+        try
+        {
+            ProjectIndex.AddAsync(tiers, ProjectName, Step, Fingerprint, DateTimeOffset.UtcNow, cancellationToken).GetAwaiter().GetResult();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // The entry is saved; without the index a later miss only has less to compare with.
+            Log.LogMessage(MessageImportance.Low, "RemoteCache: could not update the index of {0} {1} ({2}).", ProjectName, Step, e.Message);
+        }
     }
 }

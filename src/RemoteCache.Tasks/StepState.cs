@@ -7,4 +7,7 @@ namespace RemoteCache.Tasks;
 internal sealed record StepState(Fingerprint Fingerprint, long StartTimestamp)
 {
     public long ElapsedMs => (long)Stopwatch.GetElapsedTime(StartTimestamp).TotalMilliseconds;
+
+    /// <summary>With CacheExplainMisses: what differs from the closest earlier entry, for the summary line of the miss.</summary>
+    public IReadOnlyList<string>? Explanation { get; set; }
 }

@@ -5,7 +5,8 @@ namespace RemoteCache.EndToEnd.Tests;
 
 /// <summary>
 /// Acceptance 2: each change makes exactly the affected projects miss, leaves the others hitting, and the result is
-/// byte for byte what a build without the cache produces.
+/// byte for byte what a build without the cache produces. The build after the change runs with CacheExplainMisses,
+/// which must name, for each project that missed, the change and nothing else (issue 6).
 /// </summary>
 public sealed class FingerprintCorrectnessTests
 {
@@ -21,7 +22,7 @@ public sealed class FingerprintCorrectnessTests
 
         if (!scenario.KeepObj) ws.Clean();
         scenario.Change(ws);
-        var changed = ws.Build(scenario.Arguments);
+        var changed = ws.Build([.. scenario.Arguments, "-p:CacheExplainMisses=true"]);
 
         Assert.True(changed.Succeeded, changed.Describe());
         foreach (var project in scenario.Missing)
@@ -31,6 +32,13 @@ public sealed class FingerprintCorrectnessTests
         foreach (var project in scenario.Hitting)
         {
             Assert.True(changed.CompileResults.GetValueOrDefault(project) == "hit-local", $"{project} should hit after '{name}'\n{changed.Describe()}");
+        }
+        Assert.Equal(scenario.Missing.Order(), scenario.Explained.Keys.Order());
+        foreach (var (project, expected) in scenario.Explained)
+        {
+            var explained = changed.Explanations.GetValueOrDefault(project);
+            Assert.True(explained is not null && explained.SequenceEqual(expected),
+                $"{project} after '{name}' should be explained as [{string.Join(" | ", expected)}] but was [{string.Join(" | ", explained ?? [])}]\n{changed.Describe()}");
         }
         var run = SampleSolution.RunApp(ws.Source, scenario.Configuration);
         Assert.Equal(0, run.ExitCode);

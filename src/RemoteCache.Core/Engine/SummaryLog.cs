@@ -11,11 +11,14 @@ public sealed record SummaryRecord(string Project, string Step, string Fingerpri
 {
     public long? OriginalMilliseconds { get; init; }
 
+    /// <summary>With CacheExplainMisses, on a miss: what differs from the closest earlier entry.</summary>
+    public IReadOnlyList<string>? Explanation { get; init; }
+
     [System.Text.Json.Serialization.JsonIgnore]
     public bool IsHit => Result.StartsWith("hit-", StringComparison.Ordinal);
 }
 
-/// <summary>Appends JSON lines; each line is one write to a file opened for append, so concurrent builds do not interleave.</summary>
+/// <summary>Appends JSON lines; each line is one write (see <see cref="AppendOnlyFile"/>), so concurrent builds do not interleave.</summary>
 public static class SummaryLog
 {
     private static readonly JsonSerializerOptions Options = new()
@@ -26,11 +29,7 @@ public static class SummaryLog
 
     public static void Append(string path, SummaryRecord record)
     {
-        var line = Encoding.UTF8.GetBytes(JsonSerializer.Serialize(record, Options) + "\n");
-        var folder = Path.GetDirectoryName(Path.GetFullPath(path));
-        if (!string.IsNullOrEmpty(folder)) Directory.CreateDirectory(folder);
-        using var stream = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete);
-        stream.Write(line);
+        AppendOnlyFile.Append(path, Encoding.UTF8.GetBytes(JsonSerializer.Serialize(record, Options) + "\n"));
     }
 
     public static IReadOnlyList<SummaryRecord> Read(string path) =>

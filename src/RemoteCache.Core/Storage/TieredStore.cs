@@ -128,6 +128,40 @@ public sealed class TieredStore(LocalDiskStore? local, ICacheStore? remote, Tier
         }, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// A small document that each tier keeps its own copy of (a project's index of recent entries), from every tier
+    /// this build may read. A failing remote is recorded as for any other read.
+    /// </summary>
+    public async Task<IReadOnlyList<byte[]>> GetEntryFromEachTierAsync(string key, CancellationToken cancellationToken)
+    {
+        var found = new List<byte[]>();
+        if (local is not null && access.ReadLocal && await local.GetEntryAsync(key, cancellationToken).ConfigureAwait(false) is { } mine) found.Add(mine);
+        if (RemoteUsable && access.ReadRemote && await Guard(() => remote!.GetEntryAsync(key, cancellationToken), cancellationToken).ConfigureAwait(false) is { } theirs)
+        {
+            Interlocked.Add(ref _bytesDownloaded, theirs.Length);
+            found.Add(theirs);
+        }
+        return found;
+    }
+
+    /// <summary>Read-modify-write of such a document in every tier this build writes, each tier from its own copy.</summary>
+    public async Task UpdateEntryInEachTierAsync(string key, Func<byte[]?, byte[]> update, CancellationToken cancellationToken)
+    {
+        if (local is not null && access.WriteLocal)
+        {
+            var current = await local.GetEntryAsync(key, cancellationToken).ConfigureAwait(false);
+            await local.PutEntryAsync(key, update(current), cancellationToken).ConfigureAwait(false);
+        }
+        if (!RemoteUsable || !access.WriteRemote) return;
+        await Guard(async () =>
+        {
+            var bytes = update(await remote!.GetEntryAsync(key, cancellationToken).ConfigureAwait(false));
+            await remote.PutEntryAsync(key, bytes, cancellationToken).ConfigureAwait(false);
+            Interlocked.Add(ref _bytesPushed, bytes.Length);
+            return true;
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
     public Task DeleteChunkAsync(string digest, CancellationToken cancellationToken) =>
         local is not null && access.WriteLocal ? local.DeleteChunkAsync(digest, cancellationToken) : Task.CompletedTask;
 

@@ -11,6 +11,10 @@ public sealed record BuildResult(int ExitCode, string Output, IReadOnlyList<Summ
     public IReadOnlyDictionary<string, string> CompileResults =>
         Summary.Where(r => r.Step == "compile").GroupBy(r => r.Project).ToDictionary(g => g.Key, g => g.Last().Result);
 
+    /// <summary>With CacheExplainMisses: what each project that missed was told differs from its closest earlier entry.</summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<string>> Explanations =>
+        Summary.Where(r => r.Step == "compile" && r.Explanation is not null).GroupBy(r => r.Project).ToDictionary(g => g.Key, g => g.Last().Explanation!);
+
     /// <summary>Distinct warning lines with the given code (the console logger repeats warnings in its final summary).</summary>
     public IReadOnlyList<string> Warnings(string code) =>
         Output.Split('\n').Select(l => l.Trim()).Where(l => l.Contains("warning " + code, StringComparison.Ordinal)).Distinct().ToList();

@@ -154,6 +154,28 @@ public sealed partial class AzureBlobStore : ObjectStore
     protected override Task DeleteAsync(string name, CancellationToken cancellationToken) =>
         Run(async () => (await _container.GetBlobClient(name).DeleteIfExistsAsync(cancellationToken: cancellationToken).ConfigureAwait(false)).Value, cancellationToken);
 
+    protected override async IAsyncEnumerable<StoredObject> ListAsync(string keyPrefix, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var pages = _container.GetBlobsAsync(new GetBlobsOptions { Prefix = keyPrefix }, cancellationToken).AsPages().GetAsyncEnumerator(cancellationToken);
+        await using (pages.ConfigureAwait(false))
+        {
+            while (await Run(async () =>
+                   {
+                       try
+                       {
+                           return await pages.MoveNextAsync().ConfigureAwait(false);
+                       }
+                       catch (RequestFailedException e) when (e.ErrorCode == BlobErrorCode.ContainerNotFound)
+                       {
+                           return false; // never written: holds nothing
+                       }
+                   }, cancellationToken).ConfigureAwait(false))
+            {
+                foreach (var blob in pages.Current.Values) yield return new StoredObject(blob.Name, blob.Properties.ContentLength, blob.Properties.LastModified);
+            }
+        }
+    }
+
     /// <summary>Runs one blob call; every failure but the caller's cancellation becomes a <see cref="CacheUnavailableException"/>.</summary>
     private async Task<T> Run<T>(Func<Task<T>> call, CancellationToken cancellationToken)
     {

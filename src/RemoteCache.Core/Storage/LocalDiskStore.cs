@@ -5,16 +5,20 @@ namespace RemoteCache.Core.Storage;
 /// same folder and is renamed into place, so readers see a whole object or none. Reads refresh the file's time,
 /// which is what least-recently-used eviction sorts by.
 /// </summary>
-public sealed class LocalDiskStore : ICacheStore
+public sealed class LocalDiskStore : ICacheStore, IListableStore
 {
     private readonly string _entries;
     private readonly string _chunks;
     private readonly string _temp;
     private readonly string _root;
 
-    public LocalDiskStore(string root, string name = "local")
+    private readonly bool _touchOnRead;
+
+    /// <param name="touchOnRead">False for maintenance (the remotecache tool), whose reads must not count as uses.</param>
+    public LocalDiskStore(string root, string name = "local", bool touchOnRead = true)
     {
         Name = name;
+        _touchOnRead = touchOnRead;
         _root = Path.Combine(Path.GetFullPath(root), "v1");
         _entries = Path.Combine(_root, "entries");
         _chunks = Path.Combine(_root, "chunks");
@@ -75,7 +79,7 @@ public sealed class LocalDiskStore : ICacheStore
         var path = ChunkPath(digest);
         var exists = File.Exists(path);
         // An existing chunk that a new entry reuses is in use again: keep it from eviction.
-        if (exists) Touch(path);
+        if (exists && _touchOnRead) Touch(path);
         return Task.FromResult(exists);
     }
 
@@ -156,12 +160,26 @@ public sealed class LocalDiskStore : ICacheStore
         return total;
     }
 
+    public IAsyncEnumerable<StoredObject> ListEntriesAsync(CancellationToken cancellationToken) => ListFiles(_entries, ".json").ToAsyncEnumerable();
+
+    public IAsyncEnumerable<StoredObject> ListChunksAsync(CancellationToken cancellationToken) => ListFiles(_chunks, ".zst").ToAsyncEnumerable();
+
     public string EntryPath(string fingerprint) => Path.Combine(_entries, fingerprint[..2], fingerprint + ".json");
 
     public string ChunkPath(string digest) => Path.Combine(_chunks, digest[..2], digest + ".zst");
 
     public void Dispose()
     {
+    }
+
+    /// <summary>Files of the two-level layout (folder/ab/name.ext); the time is the last use, which eviction sorts by.</summary>
+    private static IEnumerable<StoredObject> ListFiles(string folder, string extension)
+    {
+        if (!Directory.Exists(folder)) yield break;
+        foreach (var file in new DirectoryInfo(folder).EnumerateFiles("*" + extension, SearchOption.AllDirectories))
+        {
+            yield return new StoredObject(Path.GetFileNameWithoutExtension(file.Name), file.Length, new DateTimeOffset(file.LastWriteTimeUtc, TimeSpan.Zero));
+        }
     }
 
     private static void DeleteIfPresent(string path)
@@ -176,7 +194,7 @@ public sealed class LocalDiskStore : ICacheStore
         }
     }
 
-    private static byte[]? ReadAndTouch(string path)
+    private byte[]? ReadAndTouch(string path)
     {
         byte[] bytes;
         try
@@ -191,7 +209,7 @@ public sealed class LocalDiskStore : ICacheStore
         {
             return null;
         }
-        Touch(path);
+        if (_touchOnRead) Touch(path);
         return bytes;
     }
 

@@ -5,7 +5,7 @@ namespace RemoteCache.Core.Storage;
 /// and chunks <c>&lt;prefix&gt;/v2/chunks/&lt;digest&gt;</c>. A subclass only moves bytes under a key; every write
 /// replaces the object whole (a chunk found corrupt is pushed again over the bad copy).
 /// </summary>
-public abstract class ObjectStore(string prefix) : ICacheStore
+public abstract class ObjectStore(string prefix) : ICacheStore, IListableStore
 {
     private readonly string _keyPrefix = prefix.Length == 0 ? "v2/" : prefix + "/v2/";
 
@@ -25,6 +25,10 @@ public abstract class ObjectStore(string prefix) : ICacheStore
 
     public Task DeleteChunkAsync(string digest, CancellationToken cancellationToken) => DeleteAsync(ChunkKey(digest), cancellationToken);
 
+    public IAsyncEnumerable<StoredObject> ListEntriesAsync(CancellationToken cancellationToken) => ListUnderAsync(_keyPrefix + "entries/", cancellationToken);
+
+    public IAsyncEnumerable<StoredObject> ListChunksAsync(CancellationToken cancellationToken) => ListUnderAsync(_keyPrefix + "chunks/", cancellationToken);
+
     public abstract void Dispose();
 
     /// <summary>The object's bytes, or null when there is no such object.</summary>
@@ -37,7 +41,21 @@ public abstract class ObjectStore(string prefix) : ICacheStore
     /// <summary>Deletes the object; deleting what is not there is not an error.</summary>
     protected abstract Task DeleteAsync(string key, CancellationToken cancellationToken);
 
+    /// <summary>Every object whose key starts with <paramref name="keyPrefix"/>, with its full key.</summary>
+    protected abstract IAsyncEnumerable<StoredObject> ListAsync(string keyPrefix, CancellationToken cancellationToken);
+
     protected string EntryKey(string fingerprint) => _keyPrefix + "entries/" + fingerprint;
 
     protected string ChunkKey(string digest) => _keyPrefix + "chunks/" + digest;
+
+    /// <summary>The objects directly under a folder of the layout, named as the store's callers name them.</summary>
+    private async IAsyncEnumerable<StoredObject> ListUnderAsync(string keyPrefix, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await foreach (var stored in ListAsync(keyPrefix, cancellationToken).ConfigureAwait(false))
+        {
+            var name = stored.Key[keyPrefix.Length..];
+            // Deeper keys are not ours (nothing in the layout nests).
+            if (name.Length > 0 && !name.Contains('/')) yield return stored with { Key = name };
+        }
+    }
 }

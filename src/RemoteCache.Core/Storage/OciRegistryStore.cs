@@ -19,7 +19,7 @@ namespace RemoteCache.Core.Storage;
 /// chunk it names, so the registry refuses it until all chunks are there (entries are written last by
 /// construction), garbage collection keeps what entries use, and skopeo or oras can inspect or copy an entry.
 /// </summary>
-public sealed partial class OciRegistryStore : ICacheStore
+public sealed partial class OciRegistryStore : ICacheStore, IListableStore
 {
     public const string ArtifactType = "application/vnd.remotecache.entry.v2";
     public const string EntryMediaType = "application/vnd.remotecache.entry.v2+json";
@@ -145,6 +145,31 @@ public sealed partial class OciRegistryStore : ICacheStore
         await ExpectDeletedAsync(response, "DELETE blob", cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>Every tag of the repository (an entry is a tagged manifest); sizes and times are in the manifests.</summary>
+    public async IAsyncEnumerable<StoredObject> ListEntriesAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await foreach (var tag in TagsAsync(cancellationToken).ConfigureAwait(false)) yield return new StoredObject(tag, null, null);
+    }
+
+    /// <summary>
+    /// The chunks the entries name: the registry API lists no blobs, and a blob no manifest names is the registry's
+    /// garbage collection's to remove.
+    /// </summary>
+    public async IAsyncEnumerable<StoredObject> ListChunksAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        await foreach (var tag in TagsAsync(cancellationToken).ConfigureAwait(false))
+        {
+            using var response = await SendAsync("GET manifest", () => WithManifestAccept(new HttpRequestMessage(HttpMethod.Get, Path($"manifests/{tag}"))), cancellationToken).ConfigureAwait(false);
+            if (response.StatusCode == HttpStatusCode.NotFound) continue; // deleted while listing
+            await ExpectAsync(response, "GET manifest", cancellationToken, HttpStatusCode.OK).ConfigureAwait(false);
+            foreach (var (digest, size) in ChunkLayers(await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false)))
+            {
+                if (seen.Add(digest)) yield return new StoredObject(digest, size, null);
+            }
+        }
+    }
+
     public void Dispose()
     {
         _http.Dispose();
@@ -152,6 +177,49 @@ public sealed partial class OciRegistryStore : ICacheStore
         {
             foreach (var certificate in _ca) certificate.Dispose();
         }
+    }
+
+    /// <summary>tags/list, page by page as the Link header says (distribution 2.8 answers in one page).</summary>
+    private async IAsyncEnumerable<string> TagsAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        string? next = Path("tags/list?n=1000");
+        while (next is not null)
+        {
+            var page = next;
+            using var response = await SendAsync("GET tags", () => new HttpRequestMessage(HttpMethod.Get, page), cancellationToken).ConfigureAwait(false);
+            // NAME_UNKNOWN: a repository nobody has pushed to yet holds nothing.
+            if (response.StatusCode == HttpStatusCode.NotFound) yield break;
+            await ExpectAsync(response, "GET tags", cancellationToken, HttpStatusCode.OK).ConfigureAwait(false);
+            var tags = new List<string>();
+            try
+            {
+                using var json = JsonDocument.Parse(await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false));
+                if (json.RootElement.ValueKind == JsonValueKind.Object && json.RootElement.TryGetProperty("tags", out var list) && list.ValueKind == JsonValueKind.Array)
+                {
+                    tags.AddRange(list.EnumerateArray().Where(t => t.ValueKind == JsonValueKind.String).Select(t => t.GetString()!).Where(t => TagName().IsMatch(t)));
+                }
+            }
+            catch (JsonException e)
+            {
+                throw Unavailable($"registry {_registry}, repository {_repository}: the tag list is not valid JSON ({e.Message})", e);
+            }
+            next = NextPage(response);
+            foreach (var tag in tags) yield return tag;
+        }
+    }
+
+    /// <summary>The next page of a listing from a Link header (&lt;/v2/…?last=…&amp;n=…&gt;; rel="next"), or null.</summary>
+    private string? NextPage(HttpResponseMessage response)
+    {
+        if (!response.Headers.TryGetValues("Link", out var links)) return null;
+        foreach (var link in links)
+        {
+            var open = link.IndexOf('<');
+            var close = link.IndexOf('>');
+            if (open < 0 || close <= open || !link.Contains("rel=\"next\"", StringComparison.Ordinal)) continue;
+            return new Uri(_base, link[(open + 1)..close]).AbsoluteUri;
+        }
+        return null;
     }
 
     private async Task<byte[]?> GetBlobAsync(string digest, CancellationToken cancellationToken)
@@ -365,25 +433,35 @@ public sealed partial class OciRegistryStore : ICacheStore
     private static string BlobDigest(string digest) =>
         Sha256Digest.IsValid(digest) ? "sha256:" + digest : throw new ArgumentException($"'{digest}' is not a SHA-256 digest.", nameof(digest));
 
-    /// <summary>The digest of the entry layer of one of our manifests, or null for anything else.</summary>
-    private string? EntryLayer(byte[] manifest)
+    /// <summary>The digest of the entry layer of one of our manifests ("sha256:…"), or null for anything else.</summary>
+    private string? EntryLayer(byte[] manifest) =>
+        Layers(manifest).Where(l => l.MediaType == EntryMediaType).Select(l => "sha256:" + l.Digest).FirstOrDefault();
+
+    /// <summary>The chunk layers of one of our manifests.</summary>
+    private IEnumerable<(string Digest, long Size)> ChunkLayers(byte[] manifest) =>
+        Layers(manifest).Where(l => l.MediaType == ChunkMediaType).Select(l => (l.Digest, l.Size));
+
+    /// <summary>The layers of a manifest that name a SHA-256 blob: media type, hex digest, size (0 when not stated).</summary>
+    private List<(string MediaType, string Digest, long Size)> Layers(byte[] manifest)
     {
+        var found = new List<(string, string, long)>();
         try
         {
             using var json = JsonDocument.Parse(manifest);
             if (json.RootElement.ValueKind != JsonValueKind.Object
-                || !json.RootElement.TryGetProperty("layers", out var layers) || layers.ValueKind != JsonValueKind.Array) return null;
+                || !json.RootElement.TryGetProperty("layers", out var layers) || layers.ValueKind != JsonValueKind.Array) return found;
             foreach (var layer in layers.EnumerateArray())
             {
                 if (layer.ValueKind == JsonValueKind.Object
-                    && layer.TryGetProperty("mediaType", out var type) && type.ValueKind == JsonValueKind.String && type.GetString() == EntryMediaType
-                    && layer.TryGetProperty("digest", out var digest) && digest.GetString() is { } text
+                    && layer.TryGetProperty("mediaType", out var type) && type.ValueKind == JsonValueKind.String
+                    && layer.TryGetProperty("digest", out var digest) && digest.ValueKind == JsonValueKind.String && digest.GetString() is { } text
                     && text.StartsWith("sha256:", StringComparison.Ordinal) && Sha256Digest.IsValid(text["sha256:".Length..]))
                 {
-                    return text;
+                    var size = layer.TryGetProperty("size", out var stated) && stated.ValueKind == JsonValueKind.Number && stated.TryGetInt64(out var bytes) ? bytes : 0;
+                    found.Add((type.GetString()!, text["sha256:".Length..], size));
                 }
             }
-            return null;
+            return found;
         }
         catch (JsonException e)
         {

@@ -9,7 +9,7 @@ namespace RemoteCache.Core.Storage;
 /// Meant for small outputs: entries larger than maxEntrySize (default 8MB) are not pushed. SET is atomic, so a
 /// reader never sees a partial value; chunks are written before the entry that names them.
 /// </summary>
-public sealed class RedisStore : ICacheStore, ISizeLimitedStore
+public sealed class RedisStore : ICacheStore, ISizeLimitedStore, IListableStore
 {
     private readonly string _prefix;
     private readonly TimeSpan? _ttl;
@@ -61,7 +61,34 @@ public sealed class RedisStore : ICacheStore, ISizeLimitedStore
 
     public Task DeleteChunkAsync(string digest, CancellationToken cancellationToken) => DeleteAsync("c:" + digest, cancellationToken);
 
+    public IAsyncEnumerable<StoredObject> ListEntriesAsync(CancellationToken cancellationToken) => ScanAsync("e:", cancellationToken);
+
+    public IAsyncEnumerable<StoredObject> ListChunksAsync(CancellationToken cancellationToken) => ScanAsync("c:", cancellationToken);
+
     public void Dispose() => _connection.Dispose();
+
+    /// <summary>SCAN over this store's keys of one kind (never KEYS, which blocks the server), with their lengths.</summary>
+    private async IAsyncEnumerable<StoredObject> ScanAsync(string kind, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var db = await DatabaseAsync(cancellationToken).ConfigureAwait(false);
+        var start = _prefix + kind;
+        var pattern = GlobEscape(start) + "*";
+        var cursor = "0";
+        do
+        {
+            var reply = await Run(db.ExecuteAsync("SCAN", cursor, "MATCH", pattern, "COUNT", 1000), cancellationToken).ConfigureAwait(false);
+            var parts = (RedisResult[])reply!;
+            cursor = (string)parts[0]!;
+            var keys = ((RedisKey[])parts[1]!).Select(k => (string)k!).Where(k => k.StartsWith(start, StringComparison.Ordinal)).ToList();
+            // The multiplexer pipelines these: one round trip per page, not per key.
+            var lengths = await Run(Task.WhenAll(keys.Select(k => db.StringLengthAsync(k))), cancellationToken).ConfigureAwait(false);
+            for (var i = 0; i < keys.Count; i++) yield return new StoredObject(keys[i][start.Length..], lengths[i], null);
+        }
+        while (cursor != "0");
+    }
+
+    private static string GlobEscape(string text) =>
+        string.Concat(text.Select(c => c is '*' or '?' or '[' or ']' or '\\' ? "\\" + c : c.ToString()));
 
     private async Task<byte[]?> GetAsync(string key, CancellationToken cancellationToken)
     {

@@ -136,6 +136,20 @@ public sealed partial class S3Store : ObjectStore
             return true;
         }, cancellationToken);
 
+    protected override async IAsyncEnumerable<StoredObject> ListAsync(string keyPrefix, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        string? continuation = null;
+        do
+        {
+            var request = new ListObjectsV2Request { BucketName = _bucket, Prefix = keyPrefix, ContinuationToken = continuation, MaxKeys = 1000 };
+            var page = await Run(() => _client.ListObjectsV2Async(request, cancellationToken), cancellationToken).ConfigureAwait(false);
+            // This SDK version leaves an empty page's collection null.
+            foreach (var item in page.S3Objects ?? []) yield return new StoredObject(item.Key, item.Size, item.LastModified is { } at ? new DateTimeOffset(at.ToUniversalTime()) : null);
+            continuation = page.IsTruncated == true ? page.NextContinuationToken : null;
+        }
+        while (continuation is not null);
+    }
+
     /// <summary>Runs one S3 call; every failure but the caller's cancellation becomes a <see cref="CacheUnavailableException"/>.</summary>
     private async Task<T> Run<T>(Func<Task<T>> call, CancellationToken cancellationToken)
     {

@@ -39,6 +39,7 @@ public sealed class FingerprintCorrectnessTests
             var explained = changed.Explanations.GetValueOrDefault(project);
             Assert.True(explained is not null && explained.SequenceEqual(expected),
                 $"{project} after '{name}' should be explained as [{string.Join(" | ", expected)}] but was [{string.Join(" | ", explained ?? [])}]\n{changed.Describe()}");
+            Assert.Contains($"RemoteCache: {project} compile missed; compared with the closest earlier entry", changed.Output);
         }
         var run = SampleSolution.RunApp(ws.Source, scenario.Configuration);
         Assert.Equal(0, run.ExitCode);

@@ -50,15 +50,26 @@ public static class FingerprintScenarios
         new("Configuration", _ => { }, Missing: ["Util", "Lib", "App"], Hitting: []) 
         {
             Arguments = ["-c", "Release"], Configuration = "Release",
-            Explained = { ["Util"] = ["?"], ["Lib"] = ["?"], ["App"] = ["?"] },
+            // Configuration is no compiler input: what it sets is, and each of those is named (the output folder, the
+            // generated AssemblyInfo with its AssemblyConfiguration attribute, DefineConstants, debug information,
+            // optimization), as are the referenced projects' assemblies, built in Release too. Nothing else.
+            Explained =
+            {
+                ["Util"] = [.. ReleaseInstead("Util")],
+                ["Lib"] = [.. ReleaseInstead("Lib", "Util")],
+                ["App"] = [.. ReleaseInstead("App", "Lib", "Util")],
+            },
         },
         new("TargetFramework", ws => SampleSolution.Replace(ws, "Util/Util.csproj", "<TargetFramework>net10.0</TargetFramework>", "<TargetFramework>netstandard2.0</TargetFramework>"),
             Missing: ["Util", "Lib", "App"], Hitting: [])
         {
-            Explained = { ["Util"] = ["?"], ["Lib"] = ["?"], ["App"] = ["?"] },
+            // The SDK derives most of a compile from the target framework (framework references, DefineConstants,
+            // LangVersion, warning defaults, the intermediate folder and what is generated there): one cause, named
+            // once. Lib and App see Util's assembly change.
+            Explained = { ["Util"] = ["TargetFramework: net10.0 → netstandard2.0"], ["Lib"] = ["reference Util.dll changed"], ["App"] = ["reference Util.dll changed"] },
         },
         new("LangVersion", ws => SampleSolution.Replace(ws, "Lib/Lib.csproj", "<GenerateDocumentationFile>", "<LangVersion>12</LangVersion>\n    <GenerateDocumentationFile>"),
-            Missing: ["Lib"], Hitting: ["Util"]) { Explained = { ["Lib"] = ["LangVersion: (empty) → 12"] } },
+            Missing: ["Lib"], Hitting: ["Util"]) { Explained = { ["Lib"] = ["LangVersion: 14.0 → 12"] } },
         new("Nullable", ws => SampleSolution.Replace(ws, "Lib/Lib.csproj", "<GenerateDocumentationFile>", "<Nullable>enable</Nullable>\n    <GenerateDocumentationFile>"),
             Missing: ["Lib"], Hitting: ["Util"]) { Explained = { ["Lib"] = ["Nullable: (empty) → enable"] } },
         new(".editorconfig rule", ws => ws.Write("Lib/.editorconfig", "root = true\n\n[*.cs]\ndotnet_diagnostic.CS0168.severity = none\n"),
@@ -69,7 +80,11 @@ public static class FingerprintScenarios
             Missing: ["Lib"], Hitting: ["Util", "App"]) { Explained = { ["Lib"] = ["additional file data.txt changed"] } },
         new("source generator package", ws => SampleSolution.Replace(ws, "Lib/Lib.csproj", "<PackageReference Include=\"Newtonsoft.Json\"",
                 "<PackageReference Include=\"PolySharp\" Version=\"1.16.0\" PrivateAssets=\"all\" />\n    <PackageReference Include=\"Newtonsoft.Json\""),
-            Missing: ["Lib"], Hitting: ["Util"]) { Explained = { ["Lib"] = ["package polysharp 1.16.0 added"] } },
+            Missing: ["Lib"], Hitting: ["Util"])
+        {
+            // The package also makes its settings visible to analyzers (the generated .editorconfig): part of the same cause.
+            Explained = { ["Lib"] = ["package polysharp 1.16.0 added"] },
+        },
         new("embedded resource", ws => ws.Write("Lib/greeting.txt", "howdy"),
             Missing: ["Lib"], Hitting: ["Util", "App"]) { Explained = { ["Lib"] = ["resource greeting.txt changed"] } },
         new("compiler version", _ => { }, Missing: ["Util", "Lib", "App"], Hitting: []) 
@@ -81,6 +96,12 @@ public static class FingerprintScenarios
         new("timestamp only", ws => File.SetLastWriteTimeUtc(ws.PathOf("Lib/Greeter.cs"), DateTime.UtcNow.AddSeconds(1)),
             Missing: [], Hitting: ["Lib"]) { KeepObj = true },
     ];
+
+    /// <summary>What building Release instead of Debug changes in a project's compile, referenced projects' assemblies included.</summary>
+    private static IEnumerable<string> ReleaseInstead(string project, params string[] references) =>
+        ["output folder obj/Debug/net10.0 → obj/Release/net10.0", $"obj/Release/net10.0/{project}.AssemblyInfo.cs changed",
+         .. references.Select(r => $"reference {r}.dll changed"),
+         "DefineConstants: removed DEBUG, added RELEASE", "EmitDebugInformation: true → false", "Optimize: false → true"];
 
     public static TheoryData<string> Names()
     {

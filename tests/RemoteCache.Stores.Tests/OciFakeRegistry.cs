@@ -10,14 +10,15 @@ namespace RemoteCache.Stores.Tests;
 /// <summary>
 /// An in-memory OCI registry on http://127.0.0.1 with the Bearer token flow of Harbor and Docker Hub, which the
 /// distribution test server (htpasswd, Basic) does not have. It follows the spec where our store depends on it
-/// (relative upload Location, digest check, blobs before manifests, Accept for OCI manifests, delete by digest)
-/// and can be told to misbehave: refuse pushes (403), omit Docker-Content-Digest, expire its tokens.
+/// (relative upload Location, digest check, blobs before manifests, Accept for OCI manifests, delete by digest, tag
+/// lists paged by a Link header, two tags a page, which distribution 2.8 never does) and can be told to misbehave: refuse pushes (403), omit Docker-Content-Digest, expire its tokens.
 /// </summary>
 public sealed class OciFakeRegistry : IDisposable
 {
     public const string User = "robot$ci";
     public const string Password = "fake-registry-secret";
     private const string ManifestType = "application/vnd.oci.image.manifest.v1+json";
+    private const int TagPageSize = 2;
 
     private readonly HttpListener _listener = new();
     private readonly ConcurrentDictionary<string, byte[]> _blobs = new();
@@ -174,6 +175,9 @@ public sealed class OciFakeRegistry : IDisposable
                     Write(response, 200, ManifestType, manifest, head: method == "HEAD");
                 }
                 return;
+            case ("tags", "GET"):
+                ListTags(request, response, repository);
+                return;
             case ("manifests", "DELETE"):
                 if (!reference.StartsWith("sha256:", StringComparison.Ordinal))
                 {
@@ -216,12 +220,26 @@ public sealed class OciFakeRegistry : IDisposable
         Write(response, 201, null, []);
     }
 
-    /// <summary>/v2/&lt;repository&gt;/(blobs|manifests)/&lt;reference&gt; and /v2/&lt;repository&gt;/blobs/uploads/[id].</summary>
+    /// <summary>Two tags a page, sorted, after ?last=; a Link header names the next page, as the distribution spec describes.</summary>
+    private void ListTags(HttpListenerRequest request, HttpListenerResponse response, string repository)
+    {
+        var last = request.QueryString["last"];
+        var page = _tags.Keys.Order(StringComparer.Ordinal).Where(t => last is null || string.CompareOrdinal(t, last) > 0).Take(TagPageSize + 1).ToList();
+        if (page.Count > TagPageSize)
+        {
+            page.RemoveAt(TagPageSize);
+            response.Headers["Link"] = $"</v2/{repository}/tags/list?n={TagPageSize}&last={page[^1]}>; rel=\"next\"";
+        }
+        Write(response, 200, "application/json", JsonSerializer.SerializeToUtf8Bytes(new { name = repository, tags = page }));
+    }
+
+    /// <summary>/v2/&lt;repository&gt;/(blobs|manifests)/&lt;reference&gt;, /v2/&lt;repository&gt;/tags/list and /v2/&lt;repository&gt;/blobs/uploads/[id].</summary>
     private static (string Repository, string Kind, string Reference) Split(string path)
     {
         var rest = path["/v2/".Length..];
         var uploads = rest.IndexOf("/blobs/uploads", StringComparison.Ordinal);
         if (uploads >= 0) return (rest[..uploads], "uploads", "");
+        if (rest.EndsWith("/tags/list", StringComparison.Ordinal)) return (rest[..^"/tags/list".Length], "tags", "");
         foreach (var kind in (string[])["blobs", "manifests"])
         {
             var at = rest.LastIndexOf($"/{kind}/", StringComparison.Ordinal);

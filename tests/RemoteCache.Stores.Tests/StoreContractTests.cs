@@ -85,6 +85,60 @@ public abstract class StoreContractTests : IDisposable
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Store.GetEntryAsync(Blob(1).Digest, cancelled.Token));
     }
 
+    [Fact]
+    public async Task ListsTheEntriesItHoldsAndTheChunksTheyName()
+    {
+        var chunks = Enumerable.Range(0, 3).Select(i => Blob(1000 + i)).ToList();
+        foreach (var (bytes, digest) in chunks) await Store.PutChunkAsync(digest, bytes, default);
+        // Three entries, so that a registry that pages its tag list by two needs a second page.
+        var entries = new[] { EntryNaming(chunks[0], chunks[1]), EntryNaming(chunks[2]), EntryNaming(chunks[0]) };
+        foreach (var (bytes, key) in entries) await Store.PutEntryAsync(key, bytes, default);
+        var listing = Assert.IsAssignableFrom<IListableStore>(Store);
+
+        var listedEntries = await listing.ListEntriesAsync(default).ToListAsync();
+        var listedChunks = await listing.ListChunksAsync(default).ToListAsync();
+
+        Assert.Equal(entries.Select(e => e.Key).Order(), listedEntries.Select(e => e.Key).Order());
+        Assert.Equal(chunks.Select(c => c.Digest).Order(), listedChunks.Select(c => c.Key).Order());
+        Assert.All(listedChunks, c => Assert.Equal(chunks.Single(x => x.Digest == c.Key).Bytes.Length, c.Size));
+    }
+
+    [Fact]
+    public async Task ListingDoesNotShowWhatWasDeleted()
+    {
+        var (chunk, digest) = Blob(500);
+        await Store.PutChunkAsync(digest, chunk, default);
+        var kept = EntryNaming((chunk, digest));
+        var deleted = EntryNaming((chunk, digest));
+        await Store.PutEntryAsync(kept.Key, kept.Bytes, default);
+        await Store.PutEntryAsync(deleted.Key, deleted.Bytes, default);
+        var listing = Assert.IsAssignableFrom<IListableStore>(Store);
+
+        await Store.DeleteEntryAsync(deleted.Key, default);
+
+        Assert.Equal([kept.Key], (await listing.ListEntriesAsync(default).ToListAsync()).Select(e => e.Key));
+        Assert.Equal([digest], (await listing.ListChunksAsync(default).ToListAsync()).Select(c => c.Key));
+    }
+
+    [Fact]
+    public async Task ANeverWrittenStoreListsNothing()
+    {
+        var listing = Assert.IsAssignableFrom<IListableStore>(Store);
+
+        Assert.Empty(await listing.ListEntriesAsync(default).ToListAsync());
+        Assert.Empty(await listing.ListChunksAsync(default).ToListAsync());
+    }
+
+    /// <summary>
+    /// An entry document naming chunks as the engine's manifests do (a registry makes them layers of the entry,
+    /// which is how it lists chunks), under a fresh random key.
+    /// </summary>
+    private static (byte[] Bytes, string Key) EntryNaming(params (byte[] Bytes, string Digest)[] chunks)
+    {
+        var document = new { files = new[] { new { chunks = chunks.Select(c => new { digest = c.Digest, size = c.Bytes.Length, storedSize = c.Bytes.Length }) } } };
+        return (System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(document), Blob(32).Digest);
+    }
+
     /// <summary>Removes what the test left on its server or disk.</summary>
     protected virtual void Cleanup()
     {

@@ -52,6 +52,24 @@ public sealed record EntryManifest
     /// <summary>Parses and validates a stored manifest; throws <see cref="CorruptEntryException"/> on anything off.</summary>
     public static EntryManifest Parse(ReadOnlySpan<byte> bytes, string expectedFingerprint)
     {
+        var manifest = Deserialize(bytes, expectedFingerprint);
+        ManifestValidator.Validate(manifest, expectedFingerprint);
+        return manifest;
+    }
+
+    /// <summary>
+    /// Parses and validates a manifest found under a key that need not be its fingerprint (maintenance tools list
+    /// stores whose keys may be derived from more than the fingerprint); everything but the key is checked.
+    /// </summary>
+    public static EntryManifest ParseStored(ReadOnlySpan<byte> bytes, string key)
+    {
+        var manifest = Deserialize(bytes, key);
+        ManifestValidator.Validate(manifest, manifest.Fingerprint);
+        return manifest;
+    }
+
+    private static EntryManifest Deserialize(ReadOnlySpan<byte> bytes, string key)
+    {
         EntryManifest? manifest;
         try
         {
@@ -59,11 +77,9 @@ public sealed record EntryManifest
         }
         catch (JsonException e)
         {
-            throw new CorruptEntryException($"entry {Short(expectedFingerprint)} is not valid JSON ({e.Message})");
+            throw new CorruptEntryException($"entry {Short(key)} is not valid JSON ({e.Message})");
         }
-        if (manifest is null) throw new CorruptEntryException($"entry {Short(expectedFingerprint)} is empty");
-        ManifestValidator.Validate(manifest, expectedFingerprint);
-        return manifest;
+        return manifest ?? throw new CorruptEntryException($"entry {Short(key)} is empty");
     }
 
     internal static string Short(string fingerprint) => fingerprint.Length > 12 ? fingerprint[..12] : fingerprint;

@@ -18,9 +18,11 @@ public static class InputDiff
         var diff = new Work(ToMap(before), ToMap(after));
         diff.Format();
         diff.Compiler();
+        diff.TargetFramework();
         diff.Sdk();
         diff.Packages("{nuget}/", "package");
         diff.Packages("{dotnet}/packs/", "targeting pack");
+        diff.GeneratedAnalyzerConfig();
         var moves = diff.Outputs();
         diff.MovedWith(moves);
         diff.Renames();
@@ -77,6 +79,9 @@ public static class InputDiff
 
         public List<string> Items { get; } = [];
 
+        /// <summary>Whether a NuGet package was added, removed or changed.</summary>
+        private bool _packagesChanged;
+
         private IEnumerable<Input> All => _removed.Values.Concat(_added.Values).Concat(_changed.Values.Select(c => c.New));
 
         public void Format()
@@ -89,6 +94,26 @@ public static class InputDiff
             if (Take(i => i.Category == "compiler") > 0) Items.Add("compiler changed");
         }
 
+        /// <summary>
+        /// Another target framework changes most of what the SDK derives: framework references and the packages that
+        /// stand for them, package assets for that framework, DefineConstants, LangVersion and warning defaults, the
+        /// intermediate folder and the files generated there. One line names the cause; a package that changed
+        /// version, and the project's own files, are still named on their own.
+        /// </summary>
+        public void TargetFramework()
+        {
+            if (!_changed.Remove("property:TargetFramework", out var framework)) return;
+            Items.Add($"TargetFramework: {Show(framework.Old.Value)} → {Show(framework.New.Value)}");
+            var versionChanged = PackagesWithNewVersions("{nuget}/");
+            var folders = _changed.Values.Where(c => c.Old.Category == "output").SelectMany(c => new[] { Folder(c.Old.Value), Folder(c.New.Value) })
+                .Concat(_removed.Values.Concat(_added.Values).Where(i => i.Category == "output").Select(i => Folder(i.Value)))
+                .Where(f => f != ".").Select(f => f + "/").Distinct().ToList();
+            Take(i => i.Category is "property" or "output"
+                || (i.IsFile && i.Path.StartsWith("{dotnet}/", StringComparison.Ordinal))
+                || (i.IsFile && i.Path.StartsWith("{nuget}/", StringComparison.Ordinal) && !versionChanged.Contains(PackageOf(i, "{nuget}/")))
+                || (i.IsFile && folders.Any(f => i.Path.StartsWith(f, StringComparison.Ordinal))));
+        }
+
         /// <summary>The .NET SDK version, and the files of the SDK folder (its analyzers) that come with it.</summary>
         public void Sdk()
         {
@@ -97,13 +122,22 @@ public static class InputDiff
             else if (sdkFiles > 0) Items.Add(".NET SDK files changed");
         }
 
+        /// <summary>Packages under root whose files moved from one version folder to another.</summary>
+        private HashSet<string> PackagesWithNewVersions(string root) =>
+            PackageFiles(root).GroupBy(f => PackageOf(f, root), StringComparer.Ordinal)
+                .Where(p => p.Any(i => _removed.ContainsKey(i.Name)) && p.Any(i => _added.ContainsKey(i.Name))
+                    && !p.Where(i => _removed.ContainsKey(i.Name)).Select(i => VersionOf(i, root)).ToHashSet().SetEquals(p.Where(i => _added.ContainsKey(i.Name)).Select(i => VersionOf(i, root))))
+                .Select(p => p.Key).ToHashSet(StringComparer.Ordinal);
+
+        private List<Input> PackageFiles(string root) =>
+            All.Where(i => i.IsFile && i.Path.StartsWith(root, StringComparison.Ordinal) && i.Path.Split('/').Length > root.Count(c => c == '/') + 2).ToList();
+
         /// <summary>Files under root/&lt;id&gt;/&lt;version&gt;/…, as one line per package.</summary>
         public void Packages(string root, string label)
         {
-            var files = All.Where(i => i.IsFile && i.Path.StartsWith(root, StringComparison.Ordinal) && i.Path.Split('/').Length > root.Count(c => c == '/') + 2).ToList();
-            foreach (var package in files.GroupBy(f => f.Path[root.Length..].Split('/')[0], StringComparer.Ordinal))
+            foreach (var package in PackageFiles(root).GroupBy(f => PackageOf(f, root), StringComparer.Ordinal))
             {
-                string VersionOf(Input i) => i.Path[root.Length..].Split('/')[1];
+                string VersionOf(Input i) => InputDiff.VersionOf(i, root);
                 var oldVersions = package.Where(i => _removed.ContainsKey(i.Name)).Select(VersionOf).Distinct().Order().ToList();
                 var newVersions = package.Where(i => _added.ContainsKey(i.Name)).Select(VersionOf).Distinct().Order().ToList();
                 var changedIn = package.Where(i => _changed.ContainsKey(i.Name)).Select(VersionOf).Distinct().Order().ToList();
@@ -113,12 +147,27 @@ public static class InputDiff
                     _added.Remove(file.Name);
                     _changed.Remove(file.Name);
                 }
+                _packagesChanged |= root == "{nuget}/";
                 var oldText = string.Join(", ", oldVersions);
                 var newText = string.Join(", ", newVersions);
                 if (oldVersions.Count > 0 && newVersions.Count > 0 && oldText != newText) Items.Add($"{label} {package.Key} {oldText} → {newText}");
                 else if (newVersions.Count > 0 && oldVersions.Count == 0) Items.Add($"{label} {package.Key} {newText} added");
                 else if (oldVersions.Count > 0 && newVersions.Count == 0) Items.Add($"{label} {package.Key} {oldText} removed");
                 else Items.Add($"{label} {package.Key} {string.Join(", ", changedIn.Concat(newVersions).Distinct())} changed");
+            }
+        }
+
+        /// <summary>
+        /// The analyzer config MSBuild generates lists the properties and item metadata visible to analyzers
+        /// (CompilerVisibleProperty): packages add their own, so after a package change it needs no line of its own.
+        /// </summary>
+        public void GeneratedAnalyzerConfig()
+        {
+            var generated = _changed.Values.Select(c => c.New).Where(IsGeneratedAnalyzerConfig).ToList();
+            foreach (var config in generated)
+            {
+                _changed.Remove(config.Name);
+                if (!_packagesChanged) Items.Add(Label(config) + " changed");
             }
         }
 
@@ -255,6 +304,7 @@ public static class InputDiff
         "reference" => "reference " + file.FileName,
         "analyzer" => "analyzer " + file.FileName,
         "module" => "module " + file.FileName,
+        "editorconfig" when IsGeneratedAnalyzerConfig(file) => "MSBuild properties visible to analyzers (" + file.Path + ")",
         "editorconfig" => "analyzer config " + file.Path,
         "resource" => "resource " + file.Path,
         "linkresource" => "linked resource " + file.Path,
@@ -276,6 +326,14 @@ public static class InputDiff
         "property" => "properties",
         _ => category + " inputs",
     };
+
+    private static bool IsGeneratedAnalyzerConfig(Input file) =>
+        file.Category == "editorconfig" && file.Path.EndsWith(".GeneratedMSBuildEditorConfig.editorconfig", StringComparison.Ordinal);
+
+    /// <summary>The id of a file under root/&lt;id&gt;/&lt;version&gt;/….</summary>
+    private static string PackageOf(Input file, string root) => file.Path[root.Length..].Split('/')[0];
+
+    private static string VersionOf(Input file, string root) => file.Path[root.Length..].Split('/')[1];
 
     private static string Folder(string path)
     {

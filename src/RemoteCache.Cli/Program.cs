@@ -1,0 +1,3 @@
+using RemoteCache.Cli;
+
+return await CliApp.RunAsync(args, CliConsole.System, Environment.GetEnvironmentVariable).ConfigureAwait(false);

@@ -131,7 +131,7 @@ public sealed class RemoteCacheSave : CacheTaskBase
         {
             ProjectIndex.AddAsync(tiers, ProjectName, Step, Fingerprint, DateTimeOffset.UtcNow, cancellationToken).GetAwaiter().GetResult();
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException || (e is OperationCanceledException && !Cancellation.IsCancellationRequested))
         {
             // The entry is saved; without the index a later miss only has less to compare with.
             Log.LogMessage(MessageImportance.Low, "RemoteCache: could not update the index of {0} {1} ({2}).", ProjectName, Step, e.Message);

@@ -175,9 +175,9 @@ public sealed class LocalCacheCommandTests : IDisposable
         var run = await ToolRun.RunAsync("explain", "Lib", "--local-dir", CacheDir);
 
         Assert.Equal(0, run.ExitCode);
-        Assert.Contains($"The last compile of Lib (entry {last}", run.Output);
-        Assert.Contains($"missed the closest earlier entry {closest}", run.Output);
-        Assert.EndsWith("because:\n  DefineConstants: DEBUG;TRACE → TRACE\n", run.Output);
+        Assert.Contains($"The last Lib compile that missed saved entry {last}", run.Output);
+        Assert.Contains($"Compared with the closest earlier entry {closest}", run.Output);
+        Assert.EndsWith("UTC):\n  DefineConstants: DEBUG;TRACE → TRACE\n", run.Output);
     }
 
     [Fact]

@@ -127,7 +127,7 @@ public sealed class S3CacheCommandTests : IDisposable
         var run = await ToolRun.RunAsync("explain", "Lib", "--cache-url", _url);
 
         Assert.Equal(0, run.ExitCode);
-        Assert.EndsWith("because:\n  Helper.cs renamed to Helpers.cs\n", run.Output);
+        Assert.EndsWith("UTC):\n  Helper.cs renamed to Helpers.cs\n", run.Output);
     }
 
     [Fact]

@@ -21,11 +21,7 @@ public static class ExplainCommand
 
     private static async Task<int> RunAsync(CommandContext context, CacheTarget target, string project, string step, CancellationToken cancellationToken)
     {
-        var entries = (await CacheInventory.ReadEntriesAsync(target.Store, target.Listing, cancellationToken).ConfigureAwait(false))
-            .Where(e => e.Manifest is { } m && m.Project.Equals(project, StringComparison.OrdinalIgnoreCase) && m.Step == step)
-            .Select(e => (e.Stored.Key, Manifest: e.Manifest!))
-            .OrderByDescending(e => e.Manifest.CreatedUtc)
-            .ToList();
+        var entries = await CacheInventory.ManifestsAsync(target.Store, target.Listing, project, step, cancellationToken).ConfigureAwait(false);
         var output = context.Console.Out;
         if (entries.Count == 0)
         {
@@ -34,14 +30,14 @@ public static class ExplainCommand
         }
         var (key, last) = entries[0];
         var explanation = MissExplainer.Closest(last.Inputs, entries.Skip(1).Select(e => e.Manifest));
-        await output.WriteLineAsync($"The last {step} of {last.Project} (entry {key}, built {Formatting.Time(last.CreatedUtc)} UTC)").ConfigureAwait(false);
+        await output.WriteLineAsync($"The last {last.Project} {step} that missed saved entry {key} (built {Formatting.Time(last.CreatedUtc)} UTC).").ConfigureAwait(false);
         if (explanation.ComparedWith is not { } closest)
         {
-            await output.WriteLineAsync("has no earlier entry to compare with.").ConfigureAwait(false);
+            await output.WriteLineAsync("There is no earlier entry to compare it with.").ConfigureAwait(false);
             return ExitCodes.Success;
         }
         var closestKey = entries.First(e => ReferenceEquals(e.Manifest, closest)).Key;
-        await output.WriteLineAsync($"missed the closest earlier entry {closestKey} (built {Formatting.Time(closest.CreatedUtc)} UTC) because:").ConfigureAwait(false);
+        await output.WriteLineAsync($"Compared with the closest earlier entry {closestKey} (built {Formatting.Time(closest.CreatedUtc)} UTC):").ConfigureAwait(false);
         foreach (var difference in explanation.Differences) await output.WriteLineAsync("  " + difference).ConfigureAwait(false);
         if (explanation.Differences.Count == 0) await output.WriteLineAsync("  nothing differs (the same inputs were built again: that entry was missing or incomplete then).").ConfigureAwait(false);
         return ExitCodes.Success;

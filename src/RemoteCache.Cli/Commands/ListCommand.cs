@@ -19,11 +19,7 @@ public static class ListCommand
 
     private static async Task<int> RunAsync(CommandContext context, CacheTarget target, string? project, string? step, CancellationToken cancellationToken)
     {
-        var entries = (await CacheInventory.ReadEntriesAsync(target.Store, target.Listing, cancellationToken).ConfigureAwait(false))
-            .Where(e => e.Manifest is { } m && (project is null || m.Project.Equals(project, StringComparison.OrdinalIgnoreCase)) && (step is null || m.Step == step))
-            .Select(e => (e.Stored.Key, Manifest: e.Manifest!))
-            .OrderByDescending(e => e.Manifest.CreatedUtc)
-            .ToList();
+        var entries = await CacheInventory.ManifestsAsync(target.Store, target.Listing, project, step, cancellationToken).ConfigureAwait(false);
         var output = context.Console.Out;
         var width = Math.Max("PROJECT".Length, entries.Select(e => e.Manifest.Project.Length).DefaultIfEmpty(0).Max());
         await output.WriteLineAsync($"{"CREATED (UTC)",-17} {"PROJECT".PadRight(width)} {"STEP",-8} {"SIZE",10}  KEY").ConfigureAwait(false);

@@ -37,6 +37,15 @@ public static class CacheInventory
         return read.Where(r => r is not null).ToList()!;
     }
 
+    /// <summary>The entry manifests (of one project and step, when given: the project's name in any case), newest first.</summary>
+    public static async Task<IReadOnlyList<(string Key, EntryManifest Manifest)>> ManifestsAsync(
+        ICacheStore store, IListableStore listing, string? project, string? step, CancellationToken cancellationToken) =>
+        (await ReadEntriesAsync(store, listing, cancellationToken).ConfigureAwait(false))
+            .Where(e => e.Manifest is { } m && (project is null || m.Project.Equals(project, StringComparison.OrdinalIgnoreCase)) && (step is null || m.Step == step))
+            .Select(e => (e.Stored.Key, e.Manifest!))
+            .OrderByDescending(e => e.Item2.CreatedUtc)
+            .ToList();
+
     public static async Task<IReadOnlyList<StoredObject>> ListChunksAsync(IListableStore listing, CancellationToken cancellationToken) =>
         await listing.ListChunksAsync(cancellationToken).ToListAsync(cancellationToken).ConfigureAwait(false);
 

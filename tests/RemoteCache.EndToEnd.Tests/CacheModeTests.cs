@@ -1,3 +1,4 @@
+using RemoteCache.Core.Engine;
 using RemoteCache.EndToEnd.Tests.Infrastructure;
 using Xunit;
 
@@ -16,6 +17,7 @@ public sealed class CacheModeTests
         Assert.True(cold.Succeeded, cold.Describe());
         Assert.All(SampleSolution.Projects, p => Assert.Equal("miss", cold.CompileResults.GetValueOrDefault(p)));
         Assert.False(Directory.Exists(Path.Combine(ws.CacheDir, "v1", "entries")), "a ReadOnly build wrote entries");
+        Assert.False(File.Exists(StepResults.PathIn(ws.CacheDir)), "a ReadOnly build counted its lookups");
 
         ws.Clean();
         Assert.True(ws.Build().Succeeded);
@@ -23,6 +25,8 @@ public sealed class CacheModeTests
         var warm = ws.Build("-p:CacheMode=ReadOnly");
         Assert.True(warm.Succeeded, warm.Describe());
         Assert.All(SampleSolution.Projects, p => Assert.Equal("hit-local", warm.CompileResults.GetValueOrDefault(p)));
+        // Only the ReadWrite build's three misses are counted.
+        Assert.Equal(new StepResultCounts(0, 0, 3), StepResults.Read(ws.CacheDir));
     }
 
     [Fact]

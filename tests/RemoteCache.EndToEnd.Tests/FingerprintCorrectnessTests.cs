@@ -1,3 +1,4 @@
+using RemoteCache.Core.Engine;
 using RemoteCache.EndToEnd.Tests.Infrastructure;
 using Xunit;
 
@@ -41,6 +42,9 @@ public sealed class FingerprintCorrectnessTests
                 $"{project} after '{name}' should be explained as [{string.Join(" | ", expected)}] but was [{string.Join(" | ", explained ?? [])}]\n{changed.Describe()}");
             Assert.Contains($"RemoteCache: {project} compile missed; compared with the closest earlier entry", changed.Output);
         }
+        // Every lookup of both builds was counted where `remotecache stats` reads it.
+        var lookups = baseline.Summary.Concat(changed.Summary).Count(r => r.Result is "hit-local" or "hit-remote" or "miss");
+        Assert.Equal(lookups, StepResults.Read(ws.CacheDir).Lookups);
         var run = SampleSolution.RunApp(ws.Source, scenario.Configuration);
         Assert.Equal(0, run.ExitCode);
 

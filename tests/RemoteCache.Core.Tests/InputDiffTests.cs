@@ -135,6 +135,16 @@ public sealed class InputDiffTests
     }
 
     [Fact]
+    public void SdkFilesThatChangedUnderTheSameVersionAreNamed() =>
+        Assert.Equal([".NET SDK files changed"], Explain(With(
+            ("analyzer:{dotnet}/sdk/10.0.100/Sdks/Microsoft.NET.Sdk/analyzers/Microsoft.CodeAnalysis.NetAnalyzers.dll", "patched"))));
+
+    [Fact]
+    public void AnSdkChangeStillShowsBesideAnotherTargetFramework() =>
+        Assert.Equal([".NET SDK 10.0.100 → 10.0.401", "TargetFramework: net10.0 → net9.0"],
+            Explain(With(("property:@sdk", "10.0.401"), ("property:TargetFramework", "net9.0"))));
+
+    [Fact]
     public void AReferenceOfTheSameNameFoundElsewhereIsAChange() =>
         Assert.Equal(["reference Util.dll changed"], Explain(Renamed("reference:../Util/obj/Debug/net10.0/ref/Util.dll", "reference:../Util/bin/Debug/netstandard2.0/Util.dll", "util2")));
 

@@ -18,8 +18,9 @@ public static class InputDiff
         var diff = new Work(ToMap(before), ToMap(after));
         diff.Format();
         diff.Compiler();
-        diff.TargetFramework();
         diff.Sdk();
+        diff.TargetFramework();
+        diff.SdkFiles();
         diff.Packages("{nuget}/", "package");
         diff.Packages("{dotnet}/packs/", "targeting pack");
         diff.GeneratedAnalyzerConfig();
@@ -69,6 +70,9 @@ public static class InputDiff
         private readonly Dictionary<string, Input> _added;
         private readonly Dictionary<string, (Input Old, Input New)> _changed;
 
+        /// <summary>Whether a NuGet package was added, removed or changed.</summary>
+        private bool _packagesChanged;
+
         public Work(Dictionary<string, Input> before, Dictionary<string, Input> after)
         {
             _removed = before.Where(p => !after.ContainsKey(p.Key)).ToDictionary(StringComparer.Ordinal);
@@ -78,9 +82,6 @@ public static class InputDiff
         }
 
         public List<string> Items { get; } = [];
-
-        /// <summary>Whether a NuGet package was added, removed or changed.</summary>
-        private bool _packagesChanged;
 
         private IEnumerable<Input> All => _removed.Values.Concat(_added.Values).Concat(_changed.Values.Select(c => c.New));
 
@@ -117,9 +118,15 @@ public static class InputDiff
         /// <summary>The .NET SDK version, and the files of the SDK folder (its analyzers) that come with it.</summary>
         public void Sdk()
         {
-            var sdkFiles = Take(i => i.IsFile && i.Path.StartsWith("{dotnet}/sdk/", StringComparison.Ordinal));
-            if (_changed.Remove("property:@sdk", out var version)) Items.Add($".NET SDK {Show(version.Old.Value)} → {Show(version.New.Value)}");
-            else if (sdkFiles > 0) Items.Add(".NET SDK files changed");
+            if (!_changed.Remove("property:@sdk", out var version)) return;
+            Take(IsSdkFile);
+            Items.Add($".NET SDK {Show(version.Old.Value)} → {Show(version.New.Value)}");
+        }
+
+        /// <summary>Files of the SDK folder that changed while its version did not (a patched installation).</summary>
+        public void SdkFiles()
+        {
+            if (Take(IsSdkFile) > 0) Items.Add(".NET SDK files changed");
         }
 
         /// <summary>Packages under root whose files moved from one version folder to another.</summary>
@@ -326,6 +333,8 @@ public static class InputDiff
         "property" => "properties",
         _ => category + " inputs",
     };
+
+    private static bool IsSdkFile(Input input) => input.IsFile && input.Path.StartsWith("{dotnet}/sdk/", StringComparison.Ordinal);
 
     private static bool IsGeneratedAnalyzerConfig(Input file) =>
         file.Category == "editorconfig" && file.Path.EndsWith(".GeneratedMSBuildEditorConfig.editorconfig", StringComparison.Ordinal);

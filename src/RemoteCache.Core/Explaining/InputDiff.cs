@@ -323,6 +323,14 @@ public static class InputDiff
         "appconfig" => "app.config " + file.Path,
         "ruleset" => "ruleset " + file.Path,
         "responsefile" => "response file " + file.Path,
+        // Pack's inputs.
+        "packagefile" => "packed file " + file.Path,
+        "buildoutput" => "packed build output " + file.FileName,
+        "symbols" => "packed symbols " + file.FileName,
+        "sourcefile" => "packed source file " + file.Path,
+        "assets" => "package dependencies (" + file.FileName + ")",
+        "projectreference" => "referenced project " + file.Path,
+        "packtool" => "NuGet pack task",
         _ => file.Category + " " + file.Path,
     };
 

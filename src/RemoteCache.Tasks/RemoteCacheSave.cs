@@ -95,7 +95,7 @@ public sealed class RemoteCacheSave : CacheTaskBase
         try
         {
             using var timeout = TimeoutSource();
-            var outcome = new CacheEngine(tiers)
+            var outcome = Engine(tiers)
                 .SaveAsync(Step, ProjectName, Fingerprint, outputs, warnings, state.Fingerprint.Inputs, elapsedMs, timeout.Token)
                 .GetAwaiter().GetResult();
             ReportRemoteError(tiers);

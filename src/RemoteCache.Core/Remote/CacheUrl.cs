@@ -40,6 +40,10 @@ public sealed partial class CacheUrl
     /// <summary>The path without its leading and trailing slashes, unescaped.</summary>
     public string PathTrimmed => Uri.UnescapeDataString(Uri.AbsolutePath).Trim('/');
 
+    /// <summary>What must never be shown: the password and the values of secret query parameters (a SAS signature).</summary>
+    public IEnumerable<string> Secrets =>
+        Query.Where(p => SecretParameters.Contains(p.Key.ToLowerInvariant())).Select(p => p.Value).Append(Password ?? "").Where(s => s.Length > 0);
+
     public string? QueryValue(string name) => Query.TryGetValue(name, out var value) ? value : null;
 
     public static CacheUrl Parse(string text, string property = "CacheUrl")
@@ -81,9 +85,11 @@ public sealed partial class CacheUrl
         return result;
     }
 
-    [GeneratedRegex(@"(?<prefix>^[a-zA-Z][a-zA-Z0-9+.-]*://[^:/@]*:)[^@/]*@")]
+    // Anywhere in a text (a message may quote a URL), not only at its start.
+    [GeneratedRegex(@"(?<prefix>\b[a-zA-Z][a-zA-Z0-9+.-]*://[^:/@\s]*:)[^@/\s]*@")]
     private static partial Regex UserInfoPassword();
 
-    [GeneratedRegex(@"(?<name>[A-Za-z]+)=[^&]*")]
+    // A value ends where a URL ends too (whitespace, a quote), so masking a whole message keeps the text after it.
+    [GeneratedRegex(@"(?<name>[A-Za-z]+)=[^&\s']*")]
     private static partial Regex SecretParameter();
 }

@@ -108,13 +108,18 @@ public sealed partial class AzureBlobStore : ObjectStore
         // Exists answers false for a missing container too.
         Run(async () => (await _container.GetBlobClient(key).ExistsAsync(cancellationToken).ConfigureAwait(false)).Value, cancellationToken);
 
-    protected override Task<byte[]?> GetAsync(string name, CancellationToken cancellationToken) =>
+    protected override Task<byte[]?> GetAsync(string name, int maxBytes, CancellationToken cancellationToken) =>
         Run(async () =>
         {
             try
             {
-                var response = await _container.GetBlobClient(name).DownloadContentAsync(cancellationToken).ConfigureAwait(false);
-                return response.Value.Content.ToArray();
+                // Streamed, not DownloadContent: the declared length is checked before anything is buffered.
+                var response = await _container.GetBlobClient(name).DownloadStreamingAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+                using var download = response.Value;
+                using var bodyTimeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                bodyTimeout.CancelAfter(_requestTimeout);
+                return await StoreLimits.ReadBoundedAsync(download.Content, download.Details.ContentLength, maxBytes, $"blob '{name}'", bodyTimeout.Token)
+                    .ConfigureAwait(false);
             }
             catch (RequestFailedException e) when (e.Status == 404)
             {

@@ -3,7 +3,8 @@ namespace RemoteCache.Core.Storage;
 /// <summary>
 /// The local tier: entries and chunks as files under <c>root/v1</c>. Every write goes to a temporary name in the
 /// same folder and is renamed into place, so readers see a whole object or none. Reads refresh the file's time,
-/// which is what least-recently-used eviction sorts by.
+/// which is what least-recently-used eviction sorts by, unless the store is opened for reading only (an untrusted
+/// build changes nothing, not even times). An object larger than an entry or chunk can be is refused unread.
 /// </summary>
 public sealed class LocalDiskStore : ICacheStore
 {
@@ -11,10 +12,12 @@ public sealed class LocalDiskStore : ICacheStore
     private readonly string _chunks;
     private readonly string _temp;
     private readonly string _root;
+    private readonly bool _touchOnRead;
 
-    public LocalDiskStore(string root, string name = "local")
+    public LocalDiskStore(string root, string name = "local", bool touchOnRead = true)
     {
         Name = name;
+        _touchOnRead = touchOnRead;
         _root = Path.Combine(Path.GetFullPath(root), "v1");
         _entries = Path.Combine(_root, "entries");
         _chunks = Path.Combine(_root, "chunks");
@@ -47,7 +50,7 @@ public sealed class LocalDiskStore : ICacheStore
     public Task<byte[]?> GetEntryAsync(string fingerprint, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        return Task.FromResult(ReadAndTouch(EntryPath(fingerprint)));
+        return Task.FromResult(ReadAndTouch(EntryPath(fingerprint), StoreLimits.MaxEntryBytes, "an entry"));
     }
 
     public Task PutEntryAsync(string fingerprint, byte[] manifest, CancellationToken cancellationToken)
@@ -66,7 +69,7 @@ public sealed class LocalDiskStore : ICacheStore
     public Task<byte[]?> GetChunkAsync(string digest, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        return Task.FromResult(ReadAndTouch(ChunkPath(digest)));
+        return Task.FromResult(ReadAndTouch(ChunkPath(digest), StoreLimits.MaxChunkBytes, "a chunk"));
     }
 
     public Task<bool> HasChunkAsync(string digest, CancellationToken cancellationToken)
@@ -75,7 +78,7 @@ public sealed class LocalDiskStore : ICacheStore
         var path = ChunkPath(digest);
         var exists = File.Exists(path);
         // An existing chunk that a new entry reuses is in use again: keep it from eviction.
-        if (exists) Touch(path);
+        if (exists && _touchOnRead) Touch(path);
         return Task.FromResult(exists);
     }
 
@@ -176,12 +179,15 @@ public sealed class LocalDiskStore : ICacheStore
         }
     }
 
-    private static byte[]? ReadAndTouch(string path)
+    private byte[]? ReadAndTouch(string path, int maxBytes, string what)
     {
         byte[] bytes;
         try
         {
-            bytes = File.ReadAllBytes(path);
+            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
+            if (stream.Length > maxBytes) throw StoreLimits.TooLarge(what + " at " + path, stream.Length, maxBytes);
+            bytes = new byte[stream.Length];
+            stream.ReadExactly(bytes);
         }
         catch (FileNotFoundException)
         {
@@ -191,7 +197,7 @@ public sealed class LocalDiskStore : ICacheStore
         {
             return null;
         }
-        Touch(path);
+        if (_touchOnRead) Touch(path);
         return bytes;
     }
 

@@ -92,7 +92,7 @@ public sealed partial class S3Store : ObjectStore
             }
         }, cancellationToken);
 
-    protected override Task<byte[]?> GetAsync(string key, CancellationToken cancellationToken) =>
+    protected override Task<byte[]?> GetAsync(string key, int maxBytes, CancellationToken cancellationToken) =>
         Run(async () =>
         {
             try
@@ -102,9 +102,8 @@ public sealed partial class S3Store : ObjectStore
                 // The client's timeout ends with the response headers; the body gets a limit of its own.
                 using var bodyTimeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
                 bodyTimeout.CancelAfter(_settings.RequestTimeout);
-                using var buffer = new MemoryStream(response.ContentLength is > 0 and < int.MaxValue ? (int)response.ContentLength : 0);
-                await response.ResponseStream.CopyToAsync(buffer, bodyTimeout.Token).ConfigureAwait(false);
-                return buffer.ToArray();
+                return await StoreLimits.ReadBoundedAsync(response.ResponseStream, response.ContentLength, maxBytes, $"object '{key}'", bodyTimeout.Token)
+                    .ConfigureAwait(false);
             }
             catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.NotFound && e.ErrorCode != "NoSuchBucket")
             {

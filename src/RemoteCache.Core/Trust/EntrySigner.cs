@@ -39,9 +39,12 @@ public sealed class EntrySigner
     }
 
     /// <summary>The entry's bytes with its signature (any signature it had is replaced).</summary>
-    public byte[] Sign(EntryManifest manifest)
+    public byte[] Sign(EntryManifest manifest) => Sign((manifest with { Signature = null }).ToBytes());
+
+    /// <summary>Signs an unsigned entry document (a JSON object): its bytes with the signature member added last.</summary>
+    public byte[] Sign(byte[] unsigned)
     {
-        var unsigned = (manifest with { Signature = null }).ToBytes();
+        if (unsigned.Length < 2 || unsigned[^1] != (byte)'}') throw new ArgumentException("not a JSON object", nameof(unsigned));
         var signature = Encoding.ASCII.GetBytes(Convert.ToHexStringLower(Mac(unsigned)) + "\"}");
         return [.. unsigned.AsSpan(0, unsigned.Length - 1), .. MemberStart, .. signature];
     }

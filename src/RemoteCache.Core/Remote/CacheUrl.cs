@@ -49,6 +49,11 @@ public sealed partial class CacheUrl
     public static CacheUrl Parse(string text, string property = "CacheUrl")
     {
         var trimmed = text.Trim();
+        if (PortOf().Match(trimmed) is { Success: true } port && !port.Groups["scheme"].Value.Equals("file", StringComparison.OrdinalIgnoreCase)
+            && (!int.TryParse(port.Groups["port"].Value, System.Globalization.NumberStyles.None, null, out var number) || number is < 1 or > 65535))
+        {
+            throw new CacheConfigurationException($"{property} '{Mask(trimmed)}': the port '{port.Groups["port"].Value}' is not a number from 1 to 65535.");
+        }
         if (!Uri.TryCreate(trimmed, UriKind.Absolute, out var uri) || string.IsNullOrEmpty(uri.Scheme))
         {
             throw new CacheConfigurationException($"{property} '{Mask(trimmed)}' is not a URL; expected s3://bucket/prefix, azblob://account/container/prefix, oci://registry/repository, redis://host:port or file:///path.");
@@ -90,6 +95,10 @@ public sealed partial class CacheUrl
     private static partial Regex UserInfoPassword();
 
     // A value ends where a URL ends too (whitespace, a quote), so masking a whole message keeps the text after it.
+    /// <summary>The port of scheme://[userinfo@]host:port/…, when the text has one (also an invalid one, for its message).</summary>
+    [GeneratedRegex(@"^(?<scheme>[a-zA-Z][a-zA-Z0-9+.-]*)://(?:[^/?#@]*@)?(?:\[[^\]]*\]|[^/?#@:\[]*):(?<port>[^/?#@]*)(?:[/?#]|$)")]
+    private static partial Regex PortOf();
+
     [GeneratedRegex(@"(?<name>[A-Za-z]+)=[^&\s']*")]
     private static partial Regex SecretParameter();
 }

@@ -91,6 +91,11 @@ public sealed partial class AzureBlobStore : ObjectStore
         {
             throw url.Invalid("an https Azure blob URL needs a container SAS as its query (…/container/prefix?sv=…&sig=…); or use azblob://account/container/prefix with a connection string.");
         }
+        if (url.QueryValue("se") is { } expiry && DateTimeOffset.TryParse(expiry, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var expires)
+            && expires < DateTimeOffset.UtcNow)
+        {
+            throw url.Invalid($"the SAS expired at {expires.UtcDateTime:yyyy-MM-dd HH:mm} UTC (se=); create a new one (read, write and delete permissions on the container).");
+        }
         // The SAS stays in the query; the path is cut down to the container, since blob names carry the prefix.
         var containerUri = new UriBuilder(url.Uri) { Path = "/" + container, UserName = "", Password = "" }.Uri;
         var client = new BlobContainerClient(containerUri, Options(settings));

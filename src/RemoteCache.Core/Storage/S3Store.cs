@@ -151,7 +151,8 @@ public sealed partial class S3Store : ObjectStore
         {
             throw Unavailable("the bucket does not exist (create it, or fix the bucket name in the URL)", e);
         }
-        catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.Forbidden || e.ErrorCode is "AccessDenied" or "InvalidAccessKeyId" or "SignatureDoesNotMatch")
+        catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.Forbidden
+            || e.ErrorCode is "AccessDenied" or "InvalidAccessKeyId" or "SignatureDoesNotMatch" or "ExpiredToken" or "InvalidToken" or "TokenRefreshRequired")
         {
             throw Unavailable($"access denied ({(int)e.StatusCode} {e.ErrorCode}); credentials come from {CredentialChain} ({CredentialSource()})", e);
         }

@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using RemoteCache.Core.Remote;
 
 namespace RemoteCache.Core.Trust;
@@ -8,7 +9,7 @@ namespace RemoteCache.Core.Trust;
 /// environment's cloud credentials, the signing key) with "***", and masks the userinfo password and secret
 /// parameters of any URL in the text. Messages are built not to contain them in the first place.
 /// </summary>
-public sealed class SecretMasker
+public sealed partial class SecretMasker
 {
     /// <summary>Environment variables whose whole value is a secret.</summary>
     private static readonly string[] SecretVariables =
@@ -18,7 +19,7 @@ public sealed class SecretMasker
     ];
 
     /// <summary>Parts of a connection string that are secrets on their own (a message may quote one without the rest).</summary>
-    private static readonly string[] ConnectionStringSecrets = ["AccountKey", "SharedAccessSignature", "sig"];
+    private static readonly string[] ConnectionStringSecrets = ["AccountKey", "SharedAccessSignature"];
 
     /// <summary>Shorter values are not masked: they would blank out ordinary words, and are no credential anyway.</summary>
     private const int MinSecretLength = 4;
@@ -50,11 +51,13 @@ public sealed class SecretMasker
             var value = environment(variable);
             secrets.Add(value);
             if (value is null || !value.Contains('=')) continue;
+            // A connection string: its account key and SAS on their own, and the SAS's signature on its own.
             foreach (var part in value.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
             {
                 var eq = part.IndexOf('=');
                 if (eq > 0 && ConnectionStringSecrets.Contains(part[..eq], StringComparer.OrdinalIgnoreCase)) secrets.Add(part[(eq + 1)..]);
             }
+            secrets.AddRange(SasSignature().Matches(value).Select(m => m.Groups["sig"].Value));
         }
         return new SecretMasker(secrets);
     }
@@ -64,4 +67,7 @@ public sealed class SecretMasker
         foreach (var secret in _secrets) message = message.Replace(secret, "***", StringComparison.Ordinal);
         return CacheUrl.Mask(message);
     }
+
+    [GeneratedRegex("(?:^|[;&?])sig=(?<sig>[^;&]+)", RegexOptions.IgnoreCase)]
+    private static partial Regex SasSignature();
 }

@@ -19,6 +19,8 @@ internal static class DotnetEnvironment
         ["CacheSummaryFile"] = null,
         ["CacheLock"] = null,
         ["CacheKeyPrefix"] = null,
+        ["CacheReadPrefixes"] = null,
+        ["REMOTECACHE_SIGNING_KEY"] = null,
         ["ContinuousIntegrationBuild"] = null,
         ["SOURCE_DATE_EPOCH"] = null,
     };

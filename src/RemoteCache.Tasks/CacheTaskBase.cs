@@ -72,14 +72,14 @@ public abstract class CacheTaskBase : MSBuildTask, ICancelableTask
         sizeLimit = 0;
         if (!CacheModes.TryParse(CacheMode, out mode))
         {
-            WarnOnce(WarningCodes.Configuration, "CacheMode",
+            WarnOnce(WarningCodes.Configuration, "CacheMode:" + CacheMode,
                 $"CacheMode '{CacheMode}' is not one of ReadWrite, ReadOnly, WriteOnly, Off; the cache is off for this build.");
             return false;
         }
         if (mode == Core.Engine.CacheMode.Off) return true;
         if (!ByteSize.TryParse(CacheLocalSizeLimit, out sizeLimit) || sizeLimit <= 0)
         {
-            WarnOnce(WarningCodes.Configuration, "CacheLocalSizeLimit",
+            WarnOnce(WarningCodes.Configuration, "CacheLocalSizeLimit:" + CacheLocalSizeLimit,
                 $"CacheLocalSizeLimit '{CacheLocalSizeLimit}' is not a size such as 5GB or 500MB; the cache is off for this build.");
             return false;
         }
@@ -171,7 +171,7 @@ public abstract class CacheTaskBase : MSBuildTask, ICancelableTask
         }
         catch (CacheConfigurationException e)
         {
-            WarnOnce(WarningCodes.Configuration, "CacheLock", e.Message + " Building without the lock.");
+            WarnOnce(WarningCodes.Configuration, "CacheLock:" + CacheLock, e.Message + " Building without the lock.");
             BuildEngine4.RegisterTaskObject(LockDownKey(), e.Message, RegisteredTaskObjectLifetime.Build, allowEarlyCollection: false);
             return null;
         }
@@ -209,7 +209,7 @@ public abstract class CacheTaskBase : MSBuildTask, ICancelableTask
         }
         catch (CacheConfigurationException e)
         {
-            WarnOnce(WarningCodes.Configuration, "CacheUrl", e.Message + " The remote cache is off for this build.");
+            WarnOnce(WarningCodes.Configuration, "CacheUrl:" + CacheUrl, e.Message + " The remote cache is off for this build.");
             BuildEngine4.RegisterTaskObject(RemoteDownKey(), e.Message, RegisteredTaskObjectLifetime.Build, allowEarlyCollection: false);
             return null;
         }

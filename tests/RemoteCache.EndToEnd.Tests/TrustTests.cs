@@ -71,7 +71,7 @@ public sealed class TrustTests
         Directory.CreateDirectory(Path.GetDirectoryName(clone)!);
         Git.Clone(ws.Source, clone);
         ws.CacheDir = Path.Combine(ws.Root, "pull-request", "cache");
-        var untrusted = ws.BuildIn(clone, [.. common, "-p:CacheMode=ReadOnly", "-p:CacheKeyPrefix=repo/pr-7", "-p:CacheReadPrefixes=repo/pr-7;repo/main",
+        var untrusted = ws.BuildIn(clone, [.. common, "-p:CacheMode=ReadOnly", "-p:CacheKeyPrefix=repo/pr-7", "-p:CacheReadPrefixes=repo/pr-7%3Brepo/main",
             $"-p:CacheLock=redis://{lockUser}:{redisPassword}@127.0.0.1:{port}?prefix={lockPrefix}", $"-bl:{Path.Combine(ws.Root, "untrusted.binlog")}"]);
 
         Assert.True(untrusted.Succeeded, untrusted.Describe());

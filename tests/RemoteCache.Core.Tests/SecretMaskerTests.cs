@@ -13,6 +13,7 @@ public sealed class SecretMaskerTests
         ["AWS_SECRET_ACCESS_KEY"] = "aws-secret-key-value",
         ["AWS_SESSION_TOKEN"] = "aws-session-token-value",
         ["REMOTECACHE_OCI_PASSWORD"] = "oci-password-value",
+        ["REMOTECACHE_REDIS_PASSWORD"] = "redis-env-password-value",
         [EntrySigner.Variable] = "signing-key-value-0123456789",
         ["AZURE_STORAGE_CONNECTION_STRING"] = $"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey={AccountKey};BlobEndpoint=http://127.0.0.1:1/devstoreaccount1;",
         ["REMOTECACHE_AZURE_CONNECTION_STRING"] = "BlobEndpoint=https://a.blob.core.windows.net;SharedAccessSignature=sv=2024-01-01&sig=c2FzLXNpZw%3D%3D",
@@ -25,7 +26,7 @@ public sealed class SecretMaskerTests
     public static TheoryData<string> Secrets() => new()
     {
         "redis-url-password", "sas-signature-value", "lock-password", "aws-secret-key-value", "aws-session-token-value",
-        "oci-password-value", "signing-key-value-0123456789", AccountKey, "c2FzLXNpZw%3D%3D",
+        "oci-password-value", "redis-env-password-value", "signing-key-value-0123456789", AccountKey, "c2FzLXNpZw%3D%3D",
     };
 
     [Theory]

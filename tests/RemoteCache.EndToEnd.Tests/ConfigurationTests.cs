@@ -41,20 +41,7 @@ public sealed class ConfigurationTests
                 ["CacheUrl=oci://", $"the TLS certificate of registry {registry} is not trusted with the CA {otherCa} (from ?ca= or REMOTECACHE_OCI_CA)"]),
             ("BadPrefix", "<CacheKeyPrefix>repo/feature x</CacheKeyPrefix>", "RCACHE003", ["CacheKeyPrefix 'repo/feature x' contains a space", "such as myrepo/main", "The cache is off for this build."]),
         };
-        ws.Write("Configuration.slnx", "<Solution>\n" + string.Concat(cases.Select(c => $"  <Project Path=\"{c.Project}/{c.Project}.csproj\" />\n")) + "</Solution>\n");
-        foreach (var (project, setting, _, _) in cases)
-        {
-            ws.Write($"{project}/{project}.csproj", $"""
-                <Project Sdk="Microsoft.NET.Sdk">
-                  <Sdk Name="RemoteCache.Sdk" />
-                  <PropertyGroup>
-                    <TargetFramework>net10.0</TargetFramework>
-                    {setting}
-                  </PropertyGroup>
-                </Project>
-                """);
-            ws.Write($"{project}/Code.cs", $"namespace {project};\n\npublic static class Code {{ public static int Value() => 1; }}\n");
-        }
+        SampleSolution.CreateLibraries(ws, "Configuration.slnx", cases.Select(c => (c.Project, c.Setting)));
 
         var build = ws.Build();
 

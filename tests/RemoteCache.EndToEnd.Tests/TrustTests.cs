@@ -191,8 +191,6 @@ public sealed class TrustTests
     /// </summary>
     private static void CreateSolution(Workspace ws)
     {
-        var projects = Projects().ToList();
-        ws.Write("Trust.slnx", "<Solution>\n" + string.Concat(projects.Select(p => $"  <Project Path=\"{p}/{p}.csproj\" />\n")) + "</Solution>\n");
         var urls = string.Concat(Backends.Select(b => $"""
                 <CacheUrl Condition="'$(MSBuildProjectName)' == 'Same{Capitalized(b)}' or '$(MSBuildProjectName)' == 'Changed{Capitalized(b)}'">$(TrustUrl{Capitalized(b)})</CacheUrl>
 
@@ -205,25 +203,7 @@ public sealed class TrustTests
               </PropertyGroup>
             </Project>
             """);
-        foreach (var project in projects)
-        {
-            ws.Write($"{project}/{project}.csproj", """
-                <Project Sdk="Microsoft.NET.Sdk">
-                  <Sdk Name="RemoteCache.Sdk" />
-                  <PropertyGroup>
-                    <TargetFramework>net10.0</TargetFramework>
-                  </PropertyGroup>
-                </Project>
-                """);
-            ws.Write($"{project}/Code.cs", $$"""
-                namespace {{project}};
-
-                public static class Code
-                {
-                    public static string Version() { int unused; return "v1"; }
-                }
-                """);
-        }
+        SampleSolution.CreateLibraries(ws, "Trust.slnx", Projects().Select(p => (p, "")));
     }
 
     private static IEnumerable<string> Projects() =>

@@ -14,7 +14,7 @@ public sealed partial class SecretMasker
     /// <summary>Environment variables whose whole value is a secret.</summary>
     private static readonly string[] SecretVariables =
     [
-        "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "REMOTECACHE_OCI_PASSWORD", EntrySigner.Variable,
+        "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "REMOTECACHE_OCI_PASSWORD", RedisConnection.PasswordVariable, EntrySigner.Variable,
         "REMOTECACHE_AZURE_CONNECTION_STRING", "AZURE_STORAGE_CONNECTION_STRING",
     ];
 

@@ -21,6 +21,7 @@ internal static class DotnetEnvironment
         ["CacheKeyPrefix"] = null,
         ["CacheReadPrefixes"] = null,
         ["REMOTECACHE_SIGNING_KEY"] = null,
+        ["REMOTECACHE_REDIS_PASSWORD"] = null,
         ["ContinuousIntegrationBuild"] = null,
         ["SOURCE_DATE_EPOCH"] = null,
     };

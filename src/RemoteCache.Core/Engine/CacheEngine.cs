@@ -180,6 +180,15 @@ public sealed class CacheEngine(ICacheStore store, EntryPolicy? policy = null)
             Inputs = inputs,
         };
         var manifestBytes = _policy.Signer?.Sign(manifest) ?? manifest.ToBytes();
+        try
+        {
+            // Never store what a reader would refuse: it would be a miss forever, rebuilt and saved again each time.
+            EntryManifest.Parse(manifestBytes, fingerprint, _policy.Namespaces.Write);
+        }
+        catch (CorruptEntryException e)
+        {
+            throw new IOException($"the step's outputs cannot be cached: {e.Message}", e);
+        }
         await store.PutEntryAsync(_policy.WriteKey(fingerprint), manifestBytes, cancellationToken).ConfigureAwait(false);
         stored += manifestBytes.Length;
         return new SaveOutcome(chunksNew, chunksTotal, stored, outputBytes);

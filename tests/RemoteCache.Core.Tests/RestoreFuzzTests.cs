@@ -399,12 +399,25 @@ public sealed class RestoreFuzzTests : IDisposable
     {
         var snapshot = new SortedDictionary<string, string>(StringComparer.Ordinal);
         var cache = _temp.Combine("cache");
-        foreach (var entry in new DirectoryInfo(_temp.Path).EnumerateFileSystemInfos("*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0 }))
+        var folders = new Stack<DirectoryInfo>([new DirectoryInfo(_temp.Path)]);
+        while (folders.TryPop(out var folder))
         {
-            if (entry.FullName.StartsWith(cache, StringComparison.Ordinal)) continue;
-            snapshot[entry.FullName] = entry.LinkTarget is { } target ? "link:" + target
-                : entry is FileInfo file ? $"{file.Length}:{file.LastWriteTimeUtc.Ticks}:{file.CreationTimeUtc.Ticks}" + (contents ? ":" + Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(file.FullName))) : "")
-                : "folder";
+            foreach (var entry in folder.EnumerateFileSystemInfos("*", new EnumerationOptions { AttributesToSkip = 0 }))
+            {
+                if (entry.FullName == cache) continue;
+                var link = entry.Attributes.HasFlag(FileAttributes.ReparsePoint) ? entry.LinkTarget : null;
+                if (link is not null) snapshot[entry.FullName] = "link:" + link;
+                else if (entry is FileInfo file)
+                {
+                    snapshot[entry.FullName] = $"{file.Length}:{file.LastWriteTimeUtc.Ticks}:{file.CreationTimeUtc.Ticks}"
+                        + (contents ? ":" + Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(file.FullName))) : "");
+                }
+                else
+                {
+                    snapshot[entry.FullName] = "folder";
+                    folders.Push((DirectoryInfo)entry);
+                }
+            }
         }
         return snapshot;
     }

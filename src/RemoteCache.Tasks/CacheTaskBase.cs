@@ -4,6 +4,7 @@ using RemoteCache.Core.Engine;
 using RemoteCache.Core.Locking;
 using RemoteCache.Core.Remote;
 using RemoteCache.Core.Storage;
+using RemoteCache.Core.Trust;
 using MSBuildTask = Microsoft.Build.Utilities.Task;
 
 namespace RemoteCache.Tasks;
@@ -24,11 +25,18 @@ public abstract class CacheTaskBase : MSBuildTask, ICancelableTask
     public string CacheSummaryFile { get; set; } = "";
     public string CacheUrl { get; set; } = "";
     public string CacheLock { get; set; } = "";
+    public string CacheKeyPrefix { get; set; } = "";
+    public string CacheReadPrefixes { get; set; } = "";
 
     /// <summary>How long the local tier may take for one step before the build goes on without it.</summary>
     protected static readonly TimeSpan LocalTimeout = TimeSpan.FromMinutes(2);
 
+    private SecretMasker? _secrets;
+
     public void Cancel() => _cancel.Cancel();
+
+    /// <summary>Namespaces, signing and restore bounds of this build; set by <see cref="TryReadSettings"/>.</summary>
+    protected EntryPolicy Policy { get; private set; } = EntryPolicy.Default;
 
     /// <summary>
     /// The cache must never fail a build: anything unexpected from the cache becomes one warning and the build goes
@@ -42,9 +50,8 @@ public abstract class CacheTaskBase : MSBuildTask, ICancelableTask
         }
         catch (Exception e) when (e is not OperationCanceledException || !_cancel.IsCancellationRequested)
         {
-            var message = TryParseUrl()?.MaskIn(e.Message) ?? e.Message;
-            Warn(WarningCodes.Unexpected, $"the cache failed unexpectedly in {ProjectName} {Step} ({e.GetType().Name}: {message}); building without it.");
-            Log.LogMessage(MessageImportance.Low, "RemoteCache: {0}", TryParseUrl()?.MaskIn(e.ToString()) ?? e.ToString());
+            Warn(WarningCodes.Unexpected, $"the cache failed unexpectedly in {ProjectName} {Step} ({e.GetType().Name}: {e.Message}); building without it.");
+            Log.LogMessage(MessageImportance.Low, "RemoteCache: {0}", Mask(e.ToString()));
             return true;
         }
     }
@@ -65,14 +72,14 @@ public abstract class CacheTaskBase : MSBuildTask, ICancelableTask
         sizeLimit = 0;
         if (!CacheModes.TryParse(CacheMode, out mode))
         {
-            WarnOnce(WarningCodes.Configuration, "CacheMode",
+            WarnOnce(WarningCodes.Configuration, "CacheMode:" + CacheMode,
                 $"CacheMode '{CacheMode}' is not one of ReadWrite, ReadOnly, WriteOnly, Off; the cache is off for this build.");
             return false;
         }
         if (mode == Core.Engine.CacheMode.Off) return true;
         if (!ByteSize.TryParse(CacheLocalSizeLimit, out sizeLimit) || sizeLimit <= 0)
         {
-            WarnOnce(WarningCodes.Configuration, "CacheLocalSizeLimit",
+            WarnOnce(WarningCodes.Configuration, "CacheLocalSizeLimit:" + CacheLocalSizeLimit,
                 $"CacheLocalSizeLimit '{CacheLocalSizeLimit}' is not a size such as 5GB or 500MB; the cache is off for this build.");
             return false;
         }
@@ -81,10 +88,26 @@ public abstract class CacheTaskBase : MSBuildTask, ICancelableTask
             WarnOnce(WarningCodes.Configuration, "CacheLocalDir", "CacheLocalDir is empty; the cache is off for this build.");
             return false;
         }
+        CacheNamespaces namespaces;
+        EntrySigner? signer;
+        try
+        {
+            namespaces = CacheNamespaces.Parse(CacheKeyPrefix, CacheReadPrefixes);
+            signer = EntrySigner.FromEnvironment(Environment.GetEnvironmentVariable);
+        }
+        catch (CacheConfigurationException e)
+        {
+            WarnOnce(WarningCodes.Configuration, e.Message, e.Message + " The cache is off for this build.");
+            return false;
+        }
+        Policy = new EntryPolicy { Namespaces = namespaces, Signer = signer, MaxOutputBytes = sizeLimit, ProjectDirectory = ProjectDirectory };
         return true;
     }
 
-    protected LocalDiskStore OpenLocal() => new(CacheLocalDir);
+    /// <summary>The engine over the given tiers, with this build's namespaces, signing and bounds.</summary>
+    protected CacheEngine Engine(TieredStore tiers) => new(tiers, Policy);
+
+    protected LocalDiskStore OpenLocal(bool touchOnRead = true) => new(CacheLocalDir, touchOnRead: touchOnRead);
 
     /// <summary>
     /// The local tier and, with CacheUrl, the remote one, as one store with the access the mode allows. A remote
@@ -94,7 +117,8 @@ public abstract class CacheTaskBase : MSBuildTask, ICancelableTask
     protected TieredStore OpenTiers(Core.Engine.CacheMode mode, long outputBytes = 0)
     {
         var access = TierAccess.For(mode);
-        var local = OpenLocal();
+        // A build that writes nothing does not even refresh the times that eviction sorts by.
+        var local = OpenLocal(touchOnRead: access.WriteLocal);
         if (access.WriteLocal)
         {
             try
@@ -107,7 +131,7 @@ public abstract class CacheTaskBase : MSBuildTask, ICancelableTask
                 access = access with { WriteLocal = false };
             }
         }
-        var remote = OpenRemote();
+        var remote = OpenRemote(readOnly: !access.WriteRemote);
         if (remote is ISizeLimitedStore limited && outputBytes > limited.MaxEntryBytes)
         {
             Log.LogMessage(MessageImportance.Normal, "RemoteCache: {0} {1} outputs ({2}) exceed the {3} entry size cap ({4}); not pushed there.",
@@ -121,11 +145,10 @@ public abstract class CacheTaskBase : MSBuildTask, ICancelableTask
     protected void ReportRemoteError(TieredStore tiers)
     {
         if (tiers.RemoteError is not { } error || string.IsNullOrWhiteSpace(CacheUrl)) return;
-        var url = TryParseUrl();
-        var message = url?.MaskIn(error.Message) ?? error.Message;
+        var message = Mask(error.Message);
         BuildEngine4.RegisterTaskObject(RemoteDownKey(), message, RegisteredTaskObjectLifetime.Build, allowEarlyCollection: false);
         WarnOnce(WarningCodes.RemoteUnavailable, CacheUrl,
-            $"the remote cache {url?.Masked ?? "(CacheUrl)"} is unavailable ({message}); the build goes on with the local cache only.");
+            $"the remote cache (CacheUrl={TryParseUrl()?.Masked ?? "?"}) is unavailable ({message}); the build goes on with the local cache only.");
     }
 
     /// <summary>
@@ -148,7 +171,7 @@ public abstract class CacheTaskBase : MSBuildTask, ICancelableTask
         }
         catch (CacheConfigurationException e)
         {
-            WarnOnce(WarningCodes.Configuration, "CacheLock", e.Message + " Building without the lock.");
+            WarnOnce(WarningCodes.Configuration, "CacheLock:" + CacheLock, e.Message + " Building without the lock.");
             BuildEngine4.RegisterTaskObject(LockDownKey(), e.Message, RegisteredTaskObjectLifetime.Build, allowEarlyCollection: false);
             return null;
         }
@@ -157,16 +180,16 @@ public abstract class CacheTaskBase : MSBuildTask, ICancelableTask
     /// <summary>Warns once that the lease server failed, and builds without leases for the rest of the build.</summary>
     protected void ReportLockError(Exception error)
     {
-        var message = CacheLock.Length > 0 ? Core.Remote.CacheUrl.Mask(error.Message) : error.Message;
+        var message = Mask(error.Message);
         BuildEngine4.RegisterTaskObject(LockDownKey(), message, RegisteredTaskObjectLifetime.Build, allowEarlyCollection: false);
-        WarnOnce(WarningCodes.LockUnavailable, "CacheLock", $"the build lock is unavailable ({message}); builders of the same step may build it twice.");
+        WarnOnce(WarningCodes.LockUnavailable, "CacheLock", $"the build lock (CacheLock) is unavailable ({message}); builders of the same step may build it twice.");
     }
 
     protected static string LeaseKey(string projectDirectory, string step) => "RemoteCache.Lease:" + projectDirectory + ":" + step;
 
     private string LockDownKey() => "RemoteCache.LockDown:" + CacheLock;
 
-    private ICacheStore? OpenRemote()
+    private ICacheStore? OpenRemote(bool readOnly)
     {
         if (string.IsNullOrWhiteSpace(CacheUrl)) return null;
         if (BuildEngine4.GetRegisteredTaskObject(RemoteDownKey(), RegisteredTaskObjectLifetime.Build) is string down)
@@ -174,19 +197,19 @@ public abstract class CacheTaskBase : MSBuildTask, ICancelableTask
             Log.LogMessage(MessageImportance.Low, "RemoteCache: remote cache skipped for the rest of this build ({0}).", down);
             return null;
         }
-        var key = "RemoteCache.Remote:" + CacheUrl;
+        var key = "RemoteCache.Remote:" + (readOnly ? "read-only:" : "") + CacheUrl;
         if (BuildEngine4.GetRegisteredTaskObject(key, RegisteredTaskObjectLifetime.Build) is ICacheStore open) return open;
         try
         {
             var url = Core.Remote.CacheUrl.Parse(CacheUrl);
-            var store = RemoteStores.Open(url, new RemoteStoreSettings());
+            var store = RemoteStores.Open(url, new RemoteStoreSettings { ReadOnly = readOnly });
             // One client (and its connections) per MSBuild node and build, shared by every project built there.
             BuildEngine4.RegisterTaskObject(key, store, RegisteredTaskObjectLifetime.Build, allowEarlyCollection: false);
             return store;
         }
         catch (CacheConfigurationException e)
         {
-            WarnOnce(WarningCodes.Configuration, "CacheUrl", e.Message + " The remote cache is off for this build.");
+            WarnOnce(WarningCodes.Configuration, "CacheUrl:" + CacheUrl, e.Message + " The remote cache is off for this build.");
             BuildEngine4.RegisterTaskObject(RemoteDownKey(), e.Message, RegisteredTaskObjectLifetime.Build, allowEarlyCollection: false);
             return null;
         }
@@ -226,16 +249,23 @@ public abstract class CacheTaskBase : MSBuildTask, ICancelableTask
         if (engine.GetRegisteredTaskObject(key, RegisteredTaskObjectLifetime.Build) is null)
         {
             engine.RegisterTaskObject(key, new object(), RegisteredTaskObjectLifetime.Build, allowEarlyCollection: false);
-            Log.LogWarning(null, code, null, ProjectFile, 0, 0, 0, 0, "RemoteCache: " + OneLine(message));
+            Log.LogWarning(null, code, null, ProjectFile, 0, 0, 0, 0, "RemoteCache: " + OneLine(Mask(message)));
         }
         else
         {
-            Log.LogMessage(MessageImportance.Low, "RemoteCache: {0}: {1}", code, message);
+            Log.LogMessage(MessageImportance.Low, "RemoteCache: {0}: {1}", code, Mask(message));
         }
     }
 
     protected void Warn(string code, string message) =>
-        Log.LogWarning(null, code, null, ProjectFile, 0, 0, 0, 0, "RemoteCache: " + OneLine(message));
+        Log.LogWarning(null, code, null, ProjectFile, 0, 0, 0, 0, "RemoteCache: " + OneLine(Mask(message)));
+
+    /// <summary>
+    /// Every message built from anything that could hold a credential (an exception, a URL) goes through here: the
+    /// passwords of CacheUrl and CacheLock, the environment's cloud credentials and the signing key become "***".
+    /// </summary>
+    protected string Mask(string message) =>
+        (_secrets ??= SecretMasker.For([CacheUrl, CacheLock], Environment.GetEnvironmentVariable)).Mask(message);
 
     /// <summary>Exception messages may span lines; a warning is one line in every logger.</summary>
     private static string OneLine(string message) => string.Join(' ', message.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));

@@ -6,6 +6,7 @@ using RemoteCache.Core.Explaining;
 using RemoteCache.Core.Fingerprinting;
 using RemoteCache.Core.Locking;
 using RemoteCache.Core.Storage;
+using RemoteCache.Core.Trust;
 
 namespace RemoteCache.Tasks;
 
@@ -75,11 +76,11 @@ public sealed class RemoteCacheRestore : CacheTaskBase
         try
         {
             using var timeout = TimeoutSource();
-            outcome = new CacheEngine(tiers).RestoreAsync(fingerprint.Value, outputs, timeout.Token).GetAwaiter().GetResult();
+            outcome = Engine(tiers).RestoreAsync(fingerprint.Value, outputs, timeout.Token).GetAwaiter().GetResult();
             if (outcome.Status == RestoreStatus.Hit && tiers.RemoteEntry is { } entry)
             {
                 // A remote hit fills the local tier (its chunks were kept as they arrived).
-                tiers.KeepLocallyAsync(fingerprint.Value, entry, timeout.Token).GetAwaiter().GetResult();
+                tiers.KeepLocallyAsync(outcome.EntryKey!, entry, timeout.Token).GetAwaiter().GetResult();
             }
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or OperationCanceledException or CacheUnavailableException)
@@ -87,7 +88,9 @@ public sealed class RemoteCacheRestore : CacheTaskBase
             WarnOnce(WarningCodes.RestoreFailed, CacheLocalDir, $"could not read the cache ({e.Message}); building without it.");
             return true;
         }
-        if (outcome.Status != RestoreStatus.Hit && mode.CanWrite())
+        // An entry that is there but may not be used (untrusted, unsafe outputs) would look published to a waiter at
+        // once: then this builder just builds.
+        if (mode.CanWrite() && outcome.Status is RestoreStatus.Miss or RestoreStatus.Corrupt or RestoreStatus.Incomplete)
         {
             outcome = CoordinateWithOtherBuilders(fingerprint, outputs, tiers, outcome);
         }
@@ -121,6 +124,15 @@ public sealed class RemoteCacheRestore : CacheTaskBase
                 Warn(WarningCodes.RemoteEntryBroken,
                     $"the {tier} cache entry for {ProjectName} {Step} is incomplete ({outcome.Reason}); the step builds normally and pushes a whole entry.");
                 break;
+            case RestoreStatus.Untrusted:
+                // Once per tier and build: turning signing on makes every older entry untrusted at once.
+                WarnOnce(WarningCodes.Untrusted, "signature:" + tier,
+                    $"the {tier} cache entry for {ProjectName} {Step} was not used: {outcome.Reason}, and {EntrySigner.Variable} is set, so only entries signed with that key are restored. The step builds normally.");
+                break;
+            case RestoreStatus.UnsafeOutputs:
+                Warn(WarningCodes.UnsafeOutputs,
+                    $"{ProjectName} {Step} was not restored from the cache: {outcome.Reason}; restoring there could write outside the project. The step builds normally.");
+                break;
             default:
                 Log.LogMessage(MessageImportance.Normal, "RemoteCache: {0} {1} not in cache ({2}) [{3}]", ProjectName, Step, outcome.Reason, fingerprint.Short);
                 break;
@@ -144,7 +156,7 @@ public sealed class RemoteCacheRestore : CacheTaskBase
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Cancellation);
             timeout.CancelAfter(ExplainTimeout);
-            var explanation = MissExplainer.ExplainAsync(tiers, ProjectName, Step, fingerprint.Value, fingerprint.Inputs, timeout.Token).GetAwaiter().GetResult();
+            var explanation = MissExplainer.ExplainAsync(tiers, ProjectName, Step, Policy.WriteKey(fingerprint.Value), fingerprint.Inputs, timeout.Token).GetAwaiter().GetResult();
             state.Explanation = explanation.Differences;
             Log.LogMessage(MessageImportance.High, "RemoteCache: {0}", explanation.Describe(ProjectName, Step));
         }
@@ -182,8 +194,10 @@ public sealed class RemoteCacheRestore : CacheTaskBase
         if (leases is null) return missed;
         try
         {
-            var result = LeaseCoordinator.AcquireOrWaitAsync(leases, fingerprint.Value,
-                async token => await tiers.GetEntryAsync(fingerprint.Value, token).ConfigureAwait(false) is not null,
+            // The lease and the published entry are those of the namespace this build writes.
+            var key = Policy.WriteKey(fingerprint.Value);
+            var result = LeaseCoordinator.AcquireOrWaitAsync(leases, key,
+                async token => await tiers.GetEntryAsync(key, token).ConfigureAwait(false) is not null,
                 LeaseWait, TimeSpan.FromMilliseconds(500), Cancellation).GetAwaiter().GetResult();
             switch (result.Decision)
             {
@@ -196,8 +210,8 @@ public sealed class RemoteCacheRestore : CacheTaskBase
                         ProjectName, Step, result.Waited.TotalSeconds);
                     using (var timeout = TimeoutSource())
                     {
-                        var restored = new CacheEngine(tiers).RestoreAsync(fingerprint.Value, outputs, timeout.Token).GetAwaiter().GetResult();
-                        if (restored.Status == RestoreStatus.Hit && tiers.RemoteEntry is { } entry) tiers.KeepLocallyAsync(fingerprint.Value, entry, timeout.Token).GetAwaiter().GetResult();
+                        var restored = Engine(tiers).RestoreAsync(fingerprint.Value, outputs, timeout.Token).GetAwaiter().GetResult();
+                        if (restored.Status == RestoreStatus.Hit && tiers.RemoteEntry is { } entry) tiers.KeepLocallyAsync(restored.EntryKey!, entry, timeout.Token).GetAwaiter().GetResult();
                         return restored;
                     }
                 default:

@@ -96,7 +96,7 @@ public sealed class RemoteCacheSave : CacheTaskBase
         try
         {
             using var timeout = TimeoutSource();
-            var outcome = new CacheEngine(tiers)
+            var outcome = Engine(tiers)
                 .SaveAsync(Step, ProjectName, Fingerprint, outputs, warnings, state.Fingerprint.Inputs, elapsedMs, timeout.Token)
                 .GetAwaiter().GetResult();
             AddToProjectIndex(tiers, timeout.Token);
@@ -124,12 +124,12 @@ public sealed class RemoteCacheSave : CacheTaskBase
         return true;
     }
 
-    /// <summary>Lists the new entry in the project's index, which later misses are explained against. Best effort.</summary>
+    /// <summary>Lists the new entry (by the key it is stored under) in the project's index, which later misses are explained against. Best effort.</summary>
     private void AddToProjectIndex(TieredStore tiers, CancellationToken cancellationToken)
     {
         try
         {
-            ProjectIndex.AddAsync(tiers, ProjectName, Step, Fingerprint, DateTimeOffset.UtcNow, cancellationToken).GetAwaiter().GetResult();
+            ProjectIndex.AddAsync(tiers, ProjectName, Step, Policy.WriteKey(Fingerprint), DateTimeOffset.UtcNow, cancellationToken).GetAwaiter().GetResult();
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException || (e is OperationCanceledException && !Cancellation.IsCancellationRequested))
         {

@@ -16,4 +16,6 @@ internal static class WarningCodes
     public const string LockUnavailable = "RCACHE011";
     public const string MirrorUnreachable = "RCACHE012";
     public const string MirrorMisconfigured = "RCACHE013";
+    public const string Untrusted = "RCACHE014";
+    public const string UnsafeOutputs = "RCACHE015";
 }

@@ -142,6 +142,46 @@ public sealed class LocalDiskStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task AStoreOpenedForReadingOnlyChangesNoTimes()
+    {
+        // An untrusted (ReadOnly) build changes nothing in the cache, not even the recency that eviction sorts by.
+        var digest = Sha256Digest.Of("chunk");
+        var fingerprint = Sha256Digest.Of("entry");
+        await _store.PutChunkAsync(digest, [1, 2], default);
+        await _store.PutEntryAsync(fingerprint, [3], default);
+        var old = DateTime.UtcNow.AddDays(-10);
+        File.SetLastWriteTimeUtc(_store.ChunkPath(digest), old);
+        File.SetLastWriteTimeUtc(_store.EntryPath(fingerprint), old);
+        var reader = new LocalDiskStore(_temp.Combine("cache"), touchOnRead: false);
+
+        Assert.Equal([1, 2], await reader.GetChunkAsync(digest, default));
+        Assert.True(await reader.HasChunkAsync(digest, default));
+        Assert.Equal([3], await reader.GetEntryAsync(fingerprint, default));
+
+        Assert.Equal(old, File.GetLastWriteTimeUtc(_store.ChunkPath(digest)));
+        Assert.Equal(old, File.GetLastWriteTimeUtc(_store.EntryPath(fingerprint)));
+    }
+
+    [Fact]
+    public async Task ObjectsLargerThanAnEntryOrChunkCanBeAreRefusedUnread()
+    {
+        var digest = Sha256Digest.Of("big chunk");
+        var fingerprint = Sha256Digest.Of("big entry");
+        await _store.PutChunkAsync(digest, new byte[StoreLimits.MaxChunkBytes + 1], default);
+        // A sparse file: declared huge, never allocated by the test nor (the point) by the store.
+        Directory.CreateDirectory(Path.GetDirectoryName(_store.EntryPath(fingerprint))!);
+        using (var entry = File.Create(_store.EntryPath(fingerprint))) entry.SetLength(4L << 30);
+
+        var chunk = await Assert.ThrowsAsync<RemoteCache.Core.Entries.CorruptEntryException>(() => _store.GetChunkAsync(digest, default));
+        var manifest = await Assert.ThrowsAsync<RemoteCache.Core.Entries.CorruptEntryException>(() => _store.GetEntryAsync(fingerprint, default));
+
+        Assert.Contains("more than", chunk.Message);
+        Assert.Contains((4L << 30).ToString(System.Globalization.CultureInfo.InvariantCulture), manifest.Message);
+        await _store.PutChunkAsync(digest, new byte[StoreLimits.MaxChunkBytes], default);
+        Assert.Equal(StoreLimits.MaxChunkBytes, (await _store.GetChunkAsync(digest, default))!.Length);
+    }
+
+    [Fact]
     public async Task SizeSumsEntriesAndChunks()
     {
         await _store.PutEntryAsync(Sha256Digest.Of("e1"), new byte[100], default);

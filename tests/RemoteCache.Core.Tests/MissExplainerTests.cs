@@ -52,6 +52,27 @@ public sealed class MissExplainerTests : IDisposable
     }
 
     [Fact]
+    public async Task NamespacedEntriesAreFoundByTheKeysTheyAreStoredUnder()
+    {
+        // With CacheKeyPrefix an entry's key is derived from namespace and fingerprint: the index must name that key,
+        // and the explainer must accept a manifest whose key is not its fingerprint.
+        var policy = new EntryPolicy { Namespaces = Trust.CacheNamespaces.Parse("repo/main", null) };
+        var tiers = Tiers(CacheMode.ReadWrite);
+        var earlier = Inputs(("source:Greeter.cs", "1"));
+        var fingerprint = Fingerprint(earlier);
+        var output = _temp.Write("namespaced.dll", TestData.Random(5000, 7));
+        await new CacheEngine(tiers, policy).SaveAsync("compile", "Lib", fingerprint, [new StepOutput("assembly", output)], [], earlier, 10, default);
+        Assert.NotEqual(fingerprint, policy.WriteKey(fingerprint));
+        await ProjectIndex.AddAsync(tiers, "Lib", "compile", policy.WriteKey(fingerprint), DateTimeOffset.UtcNow, default);
+        var now = Inputs(("source:Greeter.cs", "2"));
+
+        var explanation = await MissExplainer.ExplainAsync(tiers, "Lib", "compile", policy.WriteKey(Fingerprint(now)), now, default);
+
+        Assert.Equal(fingerprint, explanation.ComparedWith?.Fingerprint);
+        Assert.Equal(["Greeter.cs changed"], explanation.Differences);
+    }
+
+    [Fact]
     public async Task WithoutAnEarlierEntryTheExplanationSaysSo()
     {
         var now = Inputs(("source:Greeter.cs", "1"));

@@ -94,6 +94,32 @@ public sealed class TieredStoreTests : IDisposable
         Assert.False(reader.Writable);
     }
 
+    [Fact]
+    public async Task ReadOnlyChangesNothingInEitherTierNotEvenTimes()
+    {
+        var outputs = Outputs("a", TestData.Text(20_000));
+        await Save(new TieredStore(new LocalDiskStore(_temp.Combine("machine-a")), _remote, TierAccess.For(CacheMode.ReadWrite)), outputs);
+        foreach (var file in Directory.GetFiles(_remote.Root, "*", SearchOption.AllDirectories)) File.SetLastWriteTimeUtc(file, DateTime.UtcNow.AddDays(-3));
+        var before = Listing(_remote.Root);
+        // As the tasks open them for CacheMode=ReadOnly: no touching on reads.
+        var reader = new TieredStore(new LocalDiskStore(_temp.Combine("local"), touchOnRead: false),
+            RemoteCache.Core.Remote.RemoteStores.Open(RemoteCache.Core.Remote.CacheUrl.Parse(new Uri(_temp.Combine("remote")).AbsoluteUri), new() { ReadOnly = true }),
+            TierAccess.For(CacheMode.ReadOnly));
+
+        var hit = await new CacheEngine(reader).RestoreAsync(Fingerprint, Outputs("b"), default);
+        var miss = await new CacheEngine(reader).RestoreAsync(Sha256Digest.Of("other"), Outputs("c"), default);
+
+        Assert.Equal(RestoreStatus.Hit, hit.Status);
+        Assert.Equal(RestoreStatus.Miss, miss.Status);
+        Assert.Equal(before, Listing(_remote.Root));
+        Assert.False(Directory.Exists(_temp.Combine("local")));
+    }
+
+    /// <summary>Every file with its size, time and digest.</summary>
+    private static List<string> Listing(string root) =>
+        Directory.GetFiles(root, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal)
+            .Select(f => $"{f} {new FileInfo(f).Length} {File.GetLastWriteTimeUtc(f).Ticks} {Sha256Digest.Of(File.ReadAllBytes(f))}").ToList();
+
     private List<StepOutput> Outputs(string folder, byte[]? content = null)
     {
         var path = _temp.Combine(folder, "out.dll");

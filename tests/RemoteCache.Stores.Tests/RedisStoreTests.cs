@@ -22,6 +22,25 @@ public sealed class RedisStoreTests : StoreContractTests
     }
 
     [Fact]
+    public async Task ThePasswordCanComeFromTheEnvironmentInsteadOfTheUrl()
+    {
+        // A URL without a password is a property value that binary logs may show; the variable is never logged.
+        var url = CacheUrl.Parse($"redis://127.0.0.1:{TestServers.Require("REDIS_PORT")}?prefix={TestServers.UniquePrefix()}");
+        using var store = RemoteStores.Open(url, new RemoteStoreSettings
+        {
+            Environment = v => v == "REMOTECACHE_REDIS_PASSWORD" ? TestServers.Require("REDIS_PASSWORD") : null,
+        });
+        using var wrong = RemoteStores.Open(url, new RemoteStoreSettings { Environment = v => v == "REMOTECACHE_REDIS_PASSWORD" ? "not-the-password" : null });
+
+        await store.PutEntryAsync(new string('b', 64), [1, 2, 3], default);
+
+        Assert.Equal([1, 2, 3], await store.GetEntryAsync(new string('b', 64), default));
+        var error = await Assert.ThrowsAsync<CacheUnavailableException>(() => wrong.GetEntryAsync(new string('b', 64), default));
+        Assert.Contains("REMOTECACHE_REDIS_PASSWORD", error.Message);
+        Assert.DoesNotContain("not-the-password", error.Message);
+    }
+
+    [Fact]
     public async Task UnreachableServerFailsFast()
     {
         using var store = RemoteStores.Open(CacheUrl.Parse("redis://127.0.0.1:1"), new RemoteStoreSettings { ConnectTimeout = TimeSpan.FromSeconds(1) });

@@ -18,13 +18,14 @@ public sealed class S3StoreTests : StoreContractTests
     public void NameIsS3() => Assert.Equal("s3", Store.Name);
 
     [Fact]
-    public async Task LargeChunkRoundTripsByteForByte()
+    public async Task LargeObjectRoundTripsByteForByte()
     {
-        // Over http the SDK's default aws-chunked upload stores chunk signatures inside the object on s3rver.
-        var (bytes, digest) = Blob(1 << 20);
-        await Store.PutChunkAsync(digest, bytes, default);
+        // Over http the SDK's default aws-chunked upload stores chunk signatures inside the object on s3rver. A
+        // megabyte is more than a chunk may be (the store refuses to read such a chunk), so this is an entry.
+        var (bytes, fingerprint) = Blob(1 << 20);
+        await Store.PutEntryAsync(fingerprint, bytes, default);
 
-        var stored = await Store.GetChunkAsync(digest, default);
+        var stored = await Store.GetEntryAsync(fingerprint, default);
 
         Assert.NotNull(stored);
         Assert.Equal(bytes.Length, stored.Length);

@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using RemoteCache.Core.Entries;
 using RemoteCache.Core.Hashing;
 using RemoteCache.Core.Storage;
 using Xunit;
@@ -60,6 +61,18 @@ public abstract class StoreContractTests : IDisposable
         // Putting a chunk that exists is harmless (two builders may race to push it).
         await Store.PutChunkAsync(digest, bytes, default);
         Assert.Equal(bytes, await Store.GetChunkAsync(digest, default));
+    }
+
+    [Fact]
+    public async Task AnObjectLargerThanAChunkCanBeIsRefusedNotReturned()
+    {
+        // A store others can write to may hold anything under a chunk's name: it is never read into memory whole.
+        var (bytes, digest) = Blob(StoreLimits.MaxChunkBytes + 1);
+        await Store.PutChunkAsync(digest, bytes, default);
+
+        var error = await Assert.ThrowsAsync<CorruptEntryException>(() => Store.GetChunkAsync(digest, default));
+
+        Assert.Contains("more than", error.Message);
     }
 
     [Fact]

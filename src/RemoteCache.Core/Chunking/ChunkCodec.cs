@@ -26,6 +26,9 @@ public static class ChunkCodec
     /// <summary>Verifies and decompresses a chunk; the size bound comes from the manifest, never from the stored bytes.</summary>
     public static byte[] DecompressVerified(byte[] stored, ChunkRef chunk)
     {
+        // Bounds first, whoever called: the output buffer is the manifest's size, so zstd can never inflate past it.
+        if (chunk.Size <= 0 || chunk.Size > ContentDefinedChunker.MaxSize) throw new CorruptEntryException($"chunk {Short(chunk.Digest)} claims an impossible size ({chunk.Size})");
+        if (stored.Length > MaxStoredSize) throw new CorruptEntryException($"chunk {Short(chunk.Digest)} has {stored.Length} bytes, more than a chunk can take");
         if (chunk.StoredSize > 0 && stored.Length != chunk.StoredSize) throw new CorruptEntryException($"chunk {Short(chunk.Digest)} has {stored.Length} bytes, not {chunk.StoredSize}");
         if (Sha256Digest.Of(stored) != chunk.Digest) throw new CorruptEntryException($"chunk {Short(chunk.Digest)} does not match its digest");
         var data = new byte[chunk.Size];

@@ -4,40 +4,79 @@ using RemoteCache.Core.Entries;
 using RemoteCache.Core.Fingerprinting;
 using RemoteCache.Core.Hashing;
 using RemoteCache.Core.Storage;
+using RemoteCache.Core.Trust;
 
 namespace RemoteCache.Core.Engine;
 
-/// <summary>Saves a step's outputs as an entry of chunks, and restores them byte for byte.</summary>
-public sealed class CacheEngine(ICacheStore store)
+/// <summary>
+/// Saves a step's outputs as an entry of chunks, and restores them byte for byte. The policy says under which
+/// namespace entries are saved, which namespaces are read, whether entries are signed, and what a restore may write.
+/// </summary>
+public sealed class CacheEngine(ICacheStore store, EntryPolicy? policy = null)
 {
+    /// <summary>Chunks fetched at once while restoring a file: enough to hide round trips, few enough to bound memory.</summary>
+    private const int FetchWindow = 32;
+
+    private readonly EntryPolicy _policy = policy ?? EntryPolicy.Default;
+
     public ICacheStore Store => store;
 
     /// <summary>
-    /// Looks the fingerprint up and, on a hit, writes every output where <paramref name="outputs"/> says.
-    /// Nothing is written unless every chunk of every file was found and verified; a failure after writing
-    /// started deletes the outputs so that the step cannot mistake a partial restore for an up-to-date build.
+    /// Looks the fingerprint up in each namespace the policy reads, in order; the first entry found decides. On a hit
+    /// it writes every output where <paramref name="outputs"/> says. Nothing is written unless every chunk of every
+    /// file was found and verified; a failure after writing started deletes the outputs so that the step cannot
+    /// mistake a partial restore for an up-to-date build.
     /// </summary>
     public async Task<RestoreOutcome> RestoreAsync(string fingerprint, IReadOnlyList<StepOutput> outputs, CancellationToken cancellationToken)
     {
-        var bytes = await store.GetEntryAsync(fingerprint, cancellationToken).ConfigureAwait(false);
-        if (bytes is null) return RestoreOutcome.Missed("no entry");
+        foreach (var space in _policy.Namespaces.Read)
+        {
+            var key = EntryKeys.For(space, fingerprint);
+            byte[]? bytes;
+            try
+            {
+                bytes = await store.GetEntryAsync(key, cancellationToken).ConfigureAwait(false);
+            }
+            catch (CorruptEntryException e)
+            {
+                // An object too large to be an entry: the store refused to read it.
+                await store.DeleteEntryAsync(key, cancellationToken).ConfigureAwait(false);
+                return new RestoreOutcome(RestoreStatus.Corrupt, Reason: e.Message, EntryKey: key);
+            }
+            if (bytes is not null) return await RestoreEntryAsync(key, space, fingerprint, bytes, outputs, cancellationToken).ConfigureAwait(false);
+        }
+        return RestoreOutcome.Missed("no entry");
+    }
+
+    private async Task<RestoreOutcome> RestoreEntryAsync(string key, string? space, string fingerprint, byte[] bytes, IReadOnlyList<StepOutput> outputs, CancellationToken cancellationToken)
+    {
+        // Checked before the document is even parsed: with signing on, nobody without the key gets that far.
+        if (_policy.Signer?.Check(bytes) is { } untrusted) return new RestoreOutcome(RestoreStatus.Untrusted, Reason: untrusted, EntryKey: key);
 
         EntryManifest manifest;
         try
         {
-            manifest = EntryManifest.Parse(bytes, fingerprint);
+            manifest = EntryManifest.Parse(bytes, fingerprint, space);
         }
         catch (CorruptEntryException e)
         {
-            await store.DeleteEntryAsync(fingerprint, cancellationToken).ConfigureAwait(false);
-            return new RestoreOutcome(RestoreStatus.Corrupt, Reason: e.Message);
+            await store.DeleteEntryAsync(key, cancellationToken).ConfigureAwait(false);
+            return new RestoreOutcome(RestoreStatus.Corrupt, Reason: e.Message, EntryKey: key);
         }
 
         var byRole = outputs.ToDictionary(o => o.Role, StringComparer.Ordinal);
         if (manifest.Files.Count != byRole.Count || manifest.Files.Any(f => !byRole.ContainsKey(f.Name)))
         {
             // Same fingerprint, other outputs: cannot happen unless the entry was written by a different SDK logic.
-            return RestoreOutcome.Missed("the entry's outputs differ from this build's");
+            return RestoreOutcome.Missed("the entry's outputs differ from this build's", key);
+        }
+        if (manifest.TotalSize > _policy.MaxOutputBytes)
+        {
+            return RestoreOutcome.Missed($"the entry's outputs ({ByteSize.Format(manifest.TotalSize)}) exceed the size limit ({ByteSize.Format(_policy.MaxOutputBytes)})", key);
+        }
+        if (_policy.ProjectDirectory is { } project && OutputLinks.FindEscape(outputs.Select(o => o.FullPath), project) is { } escape)
+        {
+            return new RestoreOutcome(RestoreStatus.UnsafeOutputs, Reason: escape, EntryKey: key);
         }
 
         var staged = new List<(string Temp, string Final)>();
@@ -52,16 +91,16 @@ public sealed class CacheEngine(ICacheStore store)
                 var missing = await WriteFileAsync(file, temp, cancellationToken).ConfigureAwait(false);
                 if (missing is not null)
                 {
-                    return new RestoreOutcome(RestoreStatus.Incomplete, Reason: $"the entry names chunk {missing[..12]}, which the store does not have");
+                    return new RestoreOutcome(RestoreStatus.Incomplete, Reason: $"the entry names chunk {missing[..12]}, which the store does not have", EntryKey: key);
                 }
             }
             ready = true;
         }
         catch (CorruptEntryException e)
         {
-            await store.DeleteEntryAsync(fingerprint, cancellationToken).ConfigureAwait(false);
+            await store.DeleteEntryAsync(key, cancellationToken).ConfigureAwait(false);
             await PurgeCorruptChunksAsync(manifest, cancellationToken).ConfigureAwait(false);
-            return new RestoreOutcome(RestoreStatus.Corrupt, Reason: e.Message);
+            return new RestoreOutcome(RestoreStatus.Corrupt, Reason: e.Message, EntryKey: key);
         }
         finally
         {
@@ -75,6 +114,7 @@ public sealed class CacheEngine(ICacheStore store)
             foreach (var (temp, final) in staged)
             {
                 Directory.CreateDirectory(Path.GetDirectoryName(final)!);
+                // A rename replaces whatever is at the output path, a link included, and never writes through it.
                 File.Move(temp, final, overwrite: true);
                 moved.Add(final);
             }
@@ -87,10 +127,10 @@ public sealed class CacheEngine(ICacheStore store)
             DeleteAll(moved);
             throw;
         }
-        return new RestoreOutcome(RestoreStatus.Hit, manifest, manifest.TotalSize);
+        return new RestoreOutcome(RestoreStatus.Hit, manifest, manifest.TotalSize, EntryKey: key);
     }
 
-    /// <summary>Stores the outputs' chunks that the store lacks, then the entry.</summary>
+    /// <summary>Stores the outputs' chunks that the store lacks, then the entry (in the policy's namespace, signed when signing is on).</summary>
     public async Task<SaveOutcome> SaveAsync(
         string step, string project, string fingerprint, IReadOnlyList<StepOutput> outputs,
         IReadOnlyList<CompilerWarning> warnings, IReadOnlyList<FingerprintInput> inputs, long durationMs,
@@ -132,14 +172,24 @@ public sealed class CacheEngine(ICacheStore store)
             Step = step,
             Project = project,
             Fingerprint = fingerprint,
+            Namespace = _policy.Namespaces.Write,
             CreatedUtc = DateTimeOffset.UtcNow,
             DurationMs = durationMs,
             Files = files,
             Warnings = warnings,
             Inputs = inputs,
         };
-        var manifestBytes = manifest.ToBytes();
-        await store.PutEntryAsync(fingerprint, manifestBytes, cancellationToken).ConfigureAwait(false);
+        var manifestBytes = _policy.Signer?.Sign(manifest) ?? manifest.ToBytes();
+        try
+        {
+            // Never store what a reader would refuse: it would be a miss forever, rebuilt and saved again each time.
+            EntryManifest.Parse(manifestBytes, fingerprint, _policy.Namespaces.Write);
+        }
+        catch (CorruptEntryException e)
+        {
+            throw new IOException($"the step's outputs cannot be cached: {e.Message}", e);
+        }
+        await store.PutEntryAsync(_policy.WriteKey(fingerprint), manifestBytes, cancellationToken).ConfigureAwait(false);
         stored += manifestBytes.Length;
         return new SaveOutcome(chunksNew, chunksTotal, stored, outputBytes);
     }
@@ -152,10 +202,10 @@ public sealed class CacheEngine(ICacheStore store)
     {
         foreach (var chunk in manifest.Files.SelectMany(f => f.Chunks).DistinctBy(c => c.Digest))
         {
-            var stored = await store.GetChunkAsync(chunk.Digest, cancellationToken).ConfigureAwait(false);
-            if (stored is null) continue;
             try
             {
+                var stored = await store.GetChunkAsync(chunk.Digest, cancellationToken).ConfigureAwait(false);
+                if (stored is null) continue;
                 ChunkCodec.DecompressVerified(stored, chunk);
             }
             catch (CorruptEntryException)
@@ -173,30 +223,36 @@ public sealed class CacheEngine(ICacheStore store)
         var complete = false;
         try
         {
-            // Fetch in parallel (remote round trips dominate), then verify and write in order.
-            var stored = new byte[]?[file.Chunks.Count];
-            await Parallel.ForEachAsync(Enumerable.Range(0, stored.Length), Transfers(cancellationToken),
-                async (i, token) => stored[i] = await store.GetChunkAsync(file.Chunks[i].Digest, token).ConfigureAwait(false)).ConfigureAwait(false);
-            var absent = Array.FindIndex(stored, b => b is null);
-            if (absent >= 0) return file.Chunks[absent].Digest;
-
             await using (var stream = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true))
             {
-                for (var i = 0; i < stored.Length; i++)
+                // Fetch a window of chunks in parallel (remote round trips dominate), then verify and write them in
+                // order; memory stays bounded by the window whatever the file's size.
+                var stored = new byte[]?[FetchWindow];
+                for (var start = 0; start < file.Chunks.Count; start += FetchWindow)
                 {
-                    var chunk = file.Chunks[i];
-                    byte[] data;
-                    try
+                    var count = Math.Min(FetchWindow, file.Chunks.Count - start);
+                    Array.Clear(stored);
+                    await Parallel.ForEachAsync(Enumerable.Range(0, count), Transfers(cancellationToken),
+                        async (i, token) => stored[i] = await store.GetChunkAsync(file.Chunks[start + i].Digest, token).ConfigureAwait(false)).ConfigureAwait(false);
+                    var absent = Array.FindIndex(stored, 0, count, b => b is null);
+                    if (absent >= 0) return file.Chunks[start + absent].Digest;
+
+                    for (var i = 0; i < count; i++)
                     {
-                        data = ChunkCodec.DecompressVerified(stored[i]!, chunk);
+                        var chunk = file.Chunks[start + i];
+                        byte[] data;
+                        try
+                        {
+                            data = ChunkCodec.DecompressVerified(stored[i]!, chunk);
+                        }
+                        catch (CorruptEntryException)
+                        {
+                            await store.DeleteChunkAsync(chunk.Digest, cancellationToken).ConfigureAwait(false);
+                            throw;
+                        }
+                        hash.AppendData(data);
+                        await stream.WriteAsync(data, cancellationToken).ConfigureAwait(false);
                     }
-                    catch (CorruptEntryException)
-                    {
-                        await store.DeleteChunkAsync(chunk.Digest, cancellationToken).ConfigureAwait(false);
-                        throw;
-                    }
-                    hash.AppendData(data);
-                    await stream.WriteAsync(data, cancellationToken).ConfigureAwait(false);
                 }
             }
             if (Convert.ToHexStringLower(hash.GetHashAndReset()) != file.Sha256)

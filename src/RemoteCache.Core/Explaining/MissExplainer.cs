@@ -10,12 +10,17 @@ namespace RemoteCache.Core.Explaining;
 /// </summary>
 public static class MissExplainer
 {
-    /// <summary>Candidates from the project index of every readable tier.</summary>
+    /// <summary>
+    /// Candidates from the project index of every readable tier. The index names entries by the keys they are stored
+    /// under (with CacheKeyPrefix not their fingerprints), from every namespace: the explanation may compare with an
+    /// entry of another namespace, which is only read for its input names. <paramref name="ownKey"/> is where this
+    /// build's own entry goes, which is no earlier entry.
+    /// </summary>
     public static async Task<MissExplanation> ExplainAsync(
-        TieredStore tiers, string project, string step, string fingerprint, IReadOnlyList<FingerprintInput> inputs, CancellationToken cancellationToken)
+        TieredStore tiers, string project, string step, string ownKey, IReadOnlyList<FingerprintInput> inputs, CancellationToken cancellationToken)
     {
         var indexed = await ProjectIndex.ReadAsync(tiers, project, step, cancellationToken).ConfigureAwait(false);
-        var keys = indexed.Where(e => e.Key != fingerprint).Take(ProjectIndex.Capacity).Select(e => e.Key).ToList();
+        var keys = indexed.Where(e => e.Key != ownKey).Take(ProjectIndex.Capacity).Select(e => e.Key).ToList();
         var manifests = new EntryManifest?[keys.Count];
         await Parallel.ForEachAsync(Enumerable.Range(0, keys.Count),
             new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken },
@@ -40,7 +45,7 @@ public static class MissExplainer
         if (bytes is null) return null;
         try
         {
-            return EntryManifest.Parse(bytes, key);
+            return EntryManifest.ParseStored(bytes, key);
         }
         catch (CorruptEntryException)
         {

@@ -40,11 +40,20 @@ public sealed partial class CacheUrl
     /// <summary>The path without its leading and trailing slashes, unescaped.</summary>
     public string PathTrimmed => Uri.UnescapeDataString(Uri.AbsolutePath).Trim('/');
 
+    /// <summary>What must never be shown: the password and the values of secret query parameters (a SAS signature).</summary>
+    public IEnumerable<string> Secrets =>
+        Query.Where(p => SecretParameters.Contains(p.Key.ToLowerInvariant())).Select(p => p.Value).Append(Password ?? "").Where(s => s.Length > 0);
+
     public string? QueryValue(string name) => Query.TryGetValue(name, out var value) ? value : null;
 
     public static CacheUrl Parse(string text, string property = "CacheUrl")
     {
         var trimmed = text.Trim();
+        if (PortOf().Match(trimmed) is { Success: true } port && !port.Groups["scheme"].Value.Equals("file", StringComparison.OrdinalIgnoreCase)
+            && (!int.TryParse(port.Groups["port"].Value, System.Globalization.NumberStyles.None, null, out var number) || number is < 1 or > 65535))
+        {
+            throw new CacheConfigurationException($"{property} '{Mask(trimmed)}': the port '{port.Groups["port"].Value}' is not a number from 1 to 65535.");
+        }
         if (!Uri.TryCreate(trimmed, UriKind.Absolute, out var uri) || string.IsNullOrEmpty(uri.Scheme))
         {
             throw new CacheConfigurationException($"{property} '{Mask(trimmed)}' is not a URL; expected s3://bucket/prefix, azblob://account/container/prefix, oci://registry/repository, redis://host:port or file:///path.");
@@ -81,9 +90,15 @@ public sealed partial class CacheUrl
         return result;
     }
 
-    [GeneratedRegex(@"(?<prefix>^[a-zA-Z][a-zA-Z0-9+.-]*://[^:/@]*:)[^@/]*@")]
+    // Anywhere in a text (a message may quote a URL), not only at its start.
+    [GeneratedRegex(@"(?<prefix>\b[a-zA-Z][a-zA-Z0-9+.-]*://[^:/@\s]*:)[^@/\s]*@")]
     private static partial Regex UserInfoPassword();
 
-    [GeneratedRegex(@"(?<name>[A-Za-z]+)=[^&]*")]
+    // A value ends where a URL ends too (whitespace, a quote), so masking a whole message keeps the text after it.
+    /// <summary>The port of scheme://[userinfo@]host:port/…, when the text has one (also an invalid one, for its message).</summary>
+    [GeneratedRegex(@"^(?<scheme>[a-zA-Z][a-zA-Z0-9+.-]*)://(?:[^/?#@]*@)?(?:\[[^\]]*\]|[^/?#@:\[]*):(?<port>[^/?#@]*)(?:[/?#]|$)")]
+    private static partial Regex PortOf();
+
+    [GeneratedRegex(@"(?<name>[A-Za-z]+)=[^&\s']*")]
     private static partial Regex SecretParameter();
 }

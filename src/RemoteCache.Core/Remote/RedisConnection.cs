@@ -6,6 +6,8 @@ namespace RemoteCache.Core.Remote;
 /// <summary>One way to reach a Redis server from a redis:// URL, for the store (CacheUrl) and the leases (CacheLock).</summary>
 internal sealed class RedisConnection : IDisposable
 {
+    public const string PasswordVariable = "REMOTECACHE_REDIS_PASSWORD";
+
     private readonly CacheUrl _url;
     private readonly RemoteStoreSettings _settings;
     private readonly string _role;
@@ -65,7 +67,8 @@ internal sealed class RedisConnection : IDisposable
         var options = new ConfigurationOptions
         {
             EndPoints = { { _url.Uri.Host, _url.Uri.Port } },
-            Password = string.IsNullOrEmpty(_url.Password) ? null : _url.Password,
+            // From the URL, or else from the environment, which (unlike a property) MSBuild's logs never record.
+            Password = !string.IsNullOrEmpty(_url.Password) ? _url.Password : _settings.Environment(PasswordVariable) is { Length: > 0 } password ? password : null,
             User = string.IsNullOrEmpty(_url.User) ? null : _url.User,
             Ssl = _url.Scheme == "rediss",
             // Fail fast: an unreachable server must cost one connect timeout, not retries.
@@ -82,7 +85,7 @@ internal sealed class RedisConnection : IDisposable
         catch (RedisConnectionException e)
         {
             var reason = e.FailureType == ConnectionFailureType.AuthenticationFailure
-                ? "authentication failed: check the password in the URL"
+                ? $"authentication failed: check the password in the URL or {PasswordVariable}"
                 : "cannot connect";
             throw new CacheUnavailableException(_url.MaskIn($"{_role} at {_url.Masked}: {reason} ({e.FailureType})"), e);
         }

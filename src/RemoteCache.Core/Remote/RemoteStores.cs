@@ -7,7 +7,7 @@ public static class RemoteStores
 {
     public static ICacheStore Open(CacheUrl url, RemoteStoreSettings settings) => url.Scheme switch
     {
-        "file" => OpenFileShare(url),
+        "file" => OpenFileShare(url, settings),
         "redis" or "rediss" => new RedisStore(url, settings),
         "s3" => new S3Store(url, settings),
         "azblob" => AzureBlobStore.FromAzblobUrl(url, settings),
@@ -16,10 +16,10 @@ public static class RemoteStores
         _ => throw url.Invalid($"unknown scheme '{url.Scheme}'; expected s3, azblob, oci, redis or file (or an https:// Azure blob URL)."),
     };
 
-    private static LocalDiskStore OpenFileShare(CacheUrl url)
+    private static LocalDiskStore OpenFileShare(CacheUrl url, RemoteStoreSettings settings)
     {
         var path = url.Uri.LocalPath;
         if (string.IsNullOrEmpty(path) || path == "/") throw url.Invalid("a file share URL needs a folder, as in file:///mnt/build-cache.");
-        return new LocalDiskStore(path, "file");
+        return new LocalDiskStore(path, "file", touchOnRead: !settings.ReadOnly);
     }
 }

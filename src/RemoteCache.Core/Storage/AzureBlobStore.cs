@@ -91,6 +91,11 @@ public sealed partial class AzureBlobStore : ObjectStore
         {
             throw url.Invalid("an https Azure blob URL needs a container SAS as its query (…/container/prefix?sv=…&sig=…); or use azblob://account/container/prefix with a connection string.");
         }
+        if (url.QueryValue("se") is { } expiry && DateTimeOffset.TryParse(expiry, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var expires)
+            && expires < DateTimeOffset.UtcNow)
+        {
+            throw url.Invalid($"the SAS expired at {expires.UtcDateTime:yyyy-MM-dd HH:mm} UTC (se=); create a new one (read, write and delete permissions on the container).");
+        }
         // The SAS stays in the query; the path is cut down to the container, since blob names carry the prefix.
         var containerUri = new UriBuilder(url.Uri) { Path = "/" + container, UserName = "", Password = "" }.Uri;
         var client = new BlobContainerClient(containerUri, Options(settings));
@@ -108,13 +113,18 @@ public sealed partial class AzureBlobStore : ObjectStore
         // Exists answers false for a missing container too.
         Run(async () => (await _container.GetBlobClient(key).ExistsAsync(cancellationToken).ConfigureAwait(false)).Value, cancellationToken);
 
-    protected override Task<byte[]?> GetAsync(string name, CancellationToken cancellationToken) =>
+    protected override Task<byte[]?> GetAsync(string name, int maxBytes, CancellationToken cancellationToken) =>
         Run(async () =>
         {
             try
             {
-                var response = await _container.GetBlobClient(name).DownloadContentAsync(cancellationToken).ConfigureAwait(false);
-                return response.Value.Content.ToArray();
+                // Streamed, not DownloadContent: the declared length is checked before anything is buffered.
+                var response = await _container.GetBlobClient(name).DownloadStreamingAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+                using var download = response.Value;
+                using var bodyTimeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                bodyTimeout.CancelAfter(_requestTimeout);
+                return await StoreLimits.ReadBoundedAsync(download.Content, download.Details.ContentLength, maxBytes, $"blob '{name}'", bodyTimeout.Token)
+                    .ConfigureAwait(false);
             }
             catch (RequestFailedException e) when (e.Status == 404)
             {

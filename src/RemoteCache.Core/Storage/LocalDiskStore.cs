@@ -3,7 +3,8 @@ namespace RemoteCache.Core.Storage;
 /// <summary>
 /// The local tier: entries and chunks as files under <c>root/v1</c>. Every write goes to a temporary name in the
 /// same folder and is renamed into place, so readers see a whole object or none. Reads refresh the file's time,
-/// which is what least-recently-used eviction sorts by.
+/// which is what least-recently-used eviction sorts by, unless the store is opened for reading only (an untrusted
+/// build changes nothing, not even times). An object larger than an entry or chunk can be is refused unread.
 /// </summary>
 public sealed class LocalDiskStore : ICacheStore, IListableStore
 {
@@ -11,10 +12,9 @@ public sealed class LocalDiskStore : ICacheStore, IListableStore
     private readonly string _chunks;
     private readonly string _temp;
     private readonly string _root;
-
     private readonly bool _touchOnRead;
 
-    /// <param name="touchOnRead">False for maintenance (the remotecache tool), whose reads must not count as uses.</param>
+    /// <param name="touchOnRead">False for untrusted builds and for maintenance (the remotecache tool), whose reads must change nothing, not even last-use times.</param>
     public LocalDiskStore(string root, string name = "local", bool touchOnRead = true)
     {
         Name = name;
@@ -51,7 +51,7 @@ public sealed class LocalDiskStore : ICacheStore, IListableStore
     public Task<byte[]?> GetEntryAsync(string fingerprint, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        return Task.FromResult(ReadAndTouch(EntryPath(fingerprint)));
+        return Task.FromResult(ReadAndTouch(EntryPath(fingerprint), StoreLimits.MaxEntryBytes, "an entry"));
     }
 
     public Task PutEntryAsync(string fingerprint, byte[] manifest, CancellationToken cancellationToken)
@@ -70,7 +70,7 @@ public sealed class LocalDiskStore : ICacheStore, IListableStore
     public Task<byte[]?> GetChunkAsync(string digest, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        return Task.FromResult(ReadAndTouch(ChunkPath(digest)));
+        return Task.FromResult(ReadAndTouch(ChunkPath(digest), StoreLimits.MaxChunkBytes, "a chunk"));
     }
 
     public Task<bool> HasChunkAsync(string digest, CancellationToken cancellationToken)
@@ -194,12 +194,15 @@ public sealed class LocalDiskStore : ICacheStore, IListableStore
         }
     }
 
-    private byte[]? ReadAndTouch(string path)
+    private byte[]? ReadAndTouch(string path, int maxBytes, string what)
     {
         byte[] bytes;
         try
         {
-            bytes = File.ReadAllBytes(path);
+            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
+            if (stream.Length > maxBytes) throw StoreLimits.TooLarge(what + " at " + path, stream.Length, maxBytes);
+            bytes = new byte[stream.Length];
+            stream.ReadExactly(bytes);
         }
         catch (FileNotFoundException)
         {

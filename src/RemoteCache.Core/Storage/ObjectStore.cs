@@ -11,13 +11,13 @@ public abstract class ObjectStore(string prefix) : ICacheStore, IListableStore
 
     public abstract string Name { get; }
 
-    public Task<byte[]?> GetEntryAsync(string fingerprint, CancellationToken cancellationToken) => GetAsync(EntryKey(fingerprint), cancellationToken);
+    public Task<byte[]?> GetEntryAsync(string fingerprint, CancellationToken cancellationToken) => GetAsync(EntryKey(fingerprint), StoreLimits.MaxEntryBytes, cancellationToken);
 
     public Task PutEntryAsync(string fingerprint, byte[] manifest, CancellationToken cancellationToken) => PutAsync(EntryKey(fingerprint), manifest, cancellationToken);
 
     public Task DeleteEntryAsync(string fingerprint, CancellationToken cancellationToken) => DeleteAsync(EntryKey(fingerprint), cancellationToken);
 
-    public Task<byte[]?> GetChunkAsync(string digest, CancellationToken cancellationToken) => GetAsync(ChunkKey(digest), cancellationToken);
+    public Task<byte[]?> GetChunkAsync(string digest, CancellationToken cancellationToken) => GetAsync(ChunkKey(digest), StoreLimits.MaxChunkBytes, cancellationToken);
 
     public Task<bool> HasChunkAsync(string digest, CancellationToken cancellationToken) => ExistsAsync(ChunkKey(digest), cancellationToken);
 
@@ -31,8 +31,11 @@ public abstract class ObjectStore(string prefix) : ICacheStore, IListableStore
 
     public abstract void Dispose();
 
-    /// <summary>The object's bytes, or null when there is no such object.</summary>
-    protected abstract Task<byte[]?> GetAsync(string key, CancellationToken cancellationToken);
+    /// <summary>
+    /// The object's bytes, or null when there is no such object; an object larger than <paramref name="maxBytes"/>
+    /// raises <see cref="Entries.CorruptEntryException"/> without being read whole (see <see cref="StoreLimits"/>).
+    /// </summary>
+    protected abstract Task<byte[]?> GetAsync(string key, int maxBytes, CancellationToken cancellationToken);
 
     protected abstract Task PutAsync(string key, byte[] bytes, CancellationToken cancellationToken);
 

@@ -71,7 +71,9 @@ public sealed partial class OciRegistryStore : ICacheStore, IListableStore
             handler.SslOptions.RemoteCertificateValidationCallback = TrustAlso(_ca);
         }
         // The per-request limit is a linked token (see SendAsync), which also covers token requests.
-        _http = new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan };
+        // Responses are buffered whole (see SendAsync): nothing larger than an entry is ever buffered. A registry that
+        // serves more fails the request like an outage would; a blob between the chunk and entry limits is corrupt.
+        _http = new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan, MaxResponseContentBufferSize = StoreLimits.MaxEntryBytes };
         _password = settings.Environment("REMOTECACHE_OCI_PASSWORD");
         _auth = new OciAuthenticator(_http, _registry, _repository, settings.Environment("REMOTECACHE_OCI_USER"), _password, plain);
     }
@@ -87,7 +89,7 @@ public sealed partial class OciRegistryStore : ICacheStore, IListableStore
         var entryDigest = EntryLayer(await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false));
         // A tag that is not one of our entries (an image pushed by hand, an index): a miss, not an error.
         if (entryDigest is null) return null;
-        return await GetBlobAsync(entryDigest, cancellationToken).ConfigureAwait(false);
+        return await GetBlobAsync(entryDigest, StoreLimits.MaxEntryBytes, cancellationToken).ConfigureAwait(false);
     }
 
     public async Task PutEntryAsync(string fingerprint, byte[] manifest, CancellationToken cancellationToken)
@@ -130,7 +132,7 @@ public sealed partial class OciRegistryStore : ICacheStore, IListableStore
 
     public Task<byte[]?> GetChunkAsync(string digest, CancellationToken cancellationToken) =>
         // Not verified here: the engine checks every chunk it reads against its digest.
-        GetBlobAsync(BlobDigest(digest), cancellationToken);
+        GetBlobAsync(BlobDigest(digest), StoreLimits.MaxChunkBytes, cancellationToken);
 
     public Task<bool> HasChunkAsync(string digest, CancellationToken cancellationToken) => BlobExistsAsync(BlobDigest(digest), cancellationToken);
 
@@ -222,12 +224,14 @@ public sealed partial class OciRegistryStore : ICacheStore, IListableStore
         return null;
     }
 
-    private async Task<byte[]?> GetBlobAsync(string digest, CancellationToken cancellationToken)
+    private async Task<byte[]?> GetBlobAsync(string digest, int maxBytes, CancellationToken cancellationToken)
     {
         using var response = await SendAsync("GET blob", () => new HttpRequestMessage(HttpMethod.Get, Path($"blobs/{digest}")), cancellationToken).ConfigureAwait(false);
         if (response.StatusCode == HttpStatusCode.NotFound) return null;
         await ExpectAsync(response, "GET blob", cancellationToken, HttpStatusCode.OK).ConfigureAwait(false);
-        return await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
+        if (response.Content.Headers.ContentLength is long length && length > maxBytes) throw StoreLimits.TooLarge($"blob {digest}", length, maxBytes);
+        var bytes = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
+        return bytes.Length <= maxBytes ? bytes : throw StoreLimits.TooLarge($"blob {digest}", bytes.Length, maxBytes);
     }
 
     private async Task<bool> BlobExistsAsync(string digest, CancellationToken cancellationToken)

@@ -39,7 +39,7 @@ public sealed class RedisStore : ICacheStore, ISizeLimitedStore, IListableStore
     public long MaxEntryBytes { get; } = 8L << 20;
 
     public async Task<byte[]?> GetEntryAsync(string fingerprint, CancellationToken cancellationToken) =>
-        await GetAsync("e:" + fingerprint, cancellationToken).ConfigureAwait(false);
+        await GetAsync("e:" + fingerprint, StoreLimits.MaxEntryBytes, cancellationToken).ConfigureAwait(false);
 
     public Task PutEntryAsync(string fingerprint, byte[] manifest, CancellationToken cancellationToken) =>
         SetAsync("e:" + fingerprint, manifest, When.Always, cancellationToken);
@@ -47,7 +47,7 @@ public sealed class RedisStore : ICacheStore, ISizeLimitedStore, IListableStore
     public Task DeleteEntryAsync(string fingerprint, CancellationToken cancellationToken) => DeleteAsync("e:" + fingerprint, cancellationToken);
 
     public async Task<byte[]?> GetChunkAsync(string digest, CancellationToken cancellationToken) =>
-        await GetAsync("c:" + digest, cancellationToken).ConfigureAwait(false);
+        await GetAsync("c:" + digest, StoreLimits.MaxChunkBytes, cancellationToken).ConfigureAwait(false);
 
     public async Task<bool> HasChunkAsync(string digest, CancellationToken cancellationToken)
     {
@@ -90,11 +90,16 @@ public sealed class RedisStore : ICacheStore, ISizeLimitedStore, IListableStore
     private static string GlobEscape(string text) =>
         string.Concat(text.Select(c => c is '*' or '?' or '[' or ']' or '\\' ? "\\" + c : c.ToString()));
 
-    private async Task<byte[]?> GetAsync(string key, CancellationToken cancellationToken)
+    /// <summary>
+    /// GETRANGE rather than GET: at most one byte more than allowed ever crosses the wire, so a value too large to be
+    /// an entry or chunk is refused unread. A missing key reads as empty, and nothing stored is ever empty.
+    /// </summary>
+    private async Task<byte[]?> GetAsync(string key, int maxBytes, CancellationToken cancellationToken)
     {
         var db = await DatabaseAsync(cancellationToken).ConfigureAwait(false);
-        var value = await Run(db.StringGetAsync(_prefix + key), cancellationToken).ConfigureAwait(false);
-        return value.IsNull ? null : (byte[]?)value;
+        var value = (byte[]?)await Run(db.StringGetRangeAsync(_prefix + key, 0, maxBytes), cancellationToken).ConfigureAwait(false);
+        if (value is null || value.Length == 0) return null;
+        return value.Length <= maxBytes ? value : throw StoreLimits.TooLarge($"key '{key}'", value.Length, maxBytes);
     }
 
     private async Task SetAsync(string key, byte[] value, When when, CancellationToken cancellationToken)

@@ -92,7 +92,7 @@ public sealed partial class S3Store : ObjectStore
             }
         }, cancellationToken);
 
-    protected override Task<byte[]?> GetAsync(string key, CancellationToken cancellationToken) =>
+    protected override Task<byte[]?> GetAsync(string key, int maxBytes, CancellationToken cancellationToken) =>
         Run(async () =>
         {
             try
@@ -102,9 +102,8 @@ public sealed partial class S3Store : ObjectStore
                 // The client's timeout ends with the response headers; the body gets a limit of its own.
                 using var bodyTimeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
                 bodyTimeout.CancelAfter(_settings.RequestTimeout);
-                using var buffer = new MemoryStream(response.ContentLength is > 0 and < int.MaxValue ? (int)response.ContentLength : 0);
-                await response.ResponseStream.CopyToAsync(buffer, bodyTimeout.Token).ConfigureAwait(false);
-                return buffer.ToArray();
+                return await StoreLimits.ReadBoundedAsync(response.ResponseStream, response.ContentLength, maxBytes, $"object '{key}'", bodyTimeout.Token)
+                    .ConfigureAwait(false);
             }
             catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.NotFound && e.ErrorCode != "NoSuchBucket")
             {
@@ -166,7 +165,8 @@ public sealed partial class S3Store : ObjectStore
         {
             throw Unavailable("the bucket does not exist (create it, or fix the bucket name in the URL)", e);
         }
-        catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.Forbidden || e.ErrorCode is "AccessDenied" or "InvalidAccessKeyId" or "SignatureDoesNotMatch")
+        catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.Forbidden
+            || e.ErrorCode is "AccessDenied" or "InvalidAccessKeyId" or "SignatureDoesNotMatch" or "ExpiredToken" or "InvalidToken" or "TokenRefreshRequired")
         {
             throw Unavailable($"access denied ({(int)e.StatusCode} {e.ErrorCode}); credentials come from {CredentialChain} ({CredentialSource()})", e);
         }

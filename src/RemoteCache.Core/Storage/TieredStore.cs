@@ -54,7 +54,17 @@ public sealed class TieredStore(LocalDiskStore? local, ICacheStore? remote, Tier
             if (bytes is not null) return bytes;
         }
         if (!RemoteUsable || !access.ReadRemote) return null;
-        var fromRemote = await Guard(() => remote!.GetEntryAsync(fingerprint, cancellationToken), cancellationToken).ConfigureAwait(false);
+        byte[]? fromRemote;
+        try
+        {
+            fromRemote = await Guard(() => remote!.GetEntryAsync(fingerprint, cancellationToken), cancellationToken).ConfigureAwait(false);
+        }
+        catch (Entries.CorruptEntryException)
+        {
+            // Too large to be an entry: reported as a broken remote entry.
+            EntryFromRemote = true;
+            throw;
+        }
         if (fromRemote is not null)
         {
             EntryFromRemote = true;
@@ -78,9 +88,12 @@ public sealed class TieredStore(LocalDiskStore? local, ICacheStore? remote, Tier
         }
     }
 
-    /// <summary>Keeps an entry fetched from the remote in the local tier (after its outputs were restored and verified).</summary>
-    public Task KeepLocallyAsync(string fingerprint, byte[] manifest, CancellationToken cancellationToken) =>
-        local is not null && access.WriteLocal ? local.PutEntryAsync(fingerprint, manifest, cancellationToken) : Task.CompletedTask;
+    /// <summary>
+    /// Keeps an entry fetched from the remote in the local tier, under the key it was found under, as the bytes it
+    /// came as (a signature stays valid), after its outputs were restored and verified.
+    /// </summary>
+    public Task KeepLocallyAsync(string key, byte[] manifest, CancellationToken cancellationToken) =>
+        local is not null && access.WriteLocal ? local.PutEntryAsync(key, manifest, cancellationToken) : Task.CompletedTask;
 
     public Task DeleteEntryAsync(string fingerprint, CancellationToken cancellationToken) =>
         local is not null && access.WriteLocal ? local.DeleteEntryAsync(fingerprint, cancellationToken) : Task.CompletedTask;
@@ -93,7 +106,17 @@ public sealed class TieredStore(LocalDiskStore? local, ICacheStore? remote, Tier
             if (bytes is not null) return bytes;
         }
         if (!RemoteUsable || !access.ReadRemote) return null;
-        var fromRemote = await Guard(() => remote!.GetChunkAsync(digest, cancellationToken), cancellationToken).ConfigureAwait(false);
+        byte[]? fromRemote;
+        try
+        {
+            fromRemote = await Guard(() => remote!.GetChunkAsync(digest, cancellationToken), cancellationToken).ConfigureAwait(false);
+        }
+        catch (Entries.CorruptEntryException)
+        {
+            // Too large to be a chunk: as with a bad copy, the next save pushes a good one over it.
+            _remoteHas[digest] = false;
+            throw;
+        }
         if (fromRemote is null) return null;
         Interlocked.Add(ref _bytesDownloaded, fromRemote.Length);
         if (Sha256Digest.Of(fromRemote) != digest)

@@ -3,7 +3,7 @@ using RemoteCache.Core.Engine;
 namespace RemoteCache.EndToEnd.Tests.Infrastructure;
 
 /// <summary>The outcome of one `dotnet build`: exit code, console output and the cache's summary lines.</summary>
-public sealed record BuildResult(int ExitCode, string Output, IReadOnlyList<SummaryRecord> Summary)
+public sealed partial record BuildResult(int ExitCode, string Output, IReadOnlyList<SummaryRecord> Summary)
 {
     public bool Succeeded => ExitCode == 0;
 
@@ -15,9 +15,15 @@ public sealed record BuildResult(int ExitCode, string Output, IReadOnlyList<Summ
     public IReadOnlyDictionary<string, IReadOnlyList<string>> Explanations =>
         Summary.Where(r => r.Step == "compile" && r.Explanation is not null).GroupBy(r => r.Project).ToDictionary(g => g.Key, g => g.Last().Explanation!);
 
-    /// <summary>Distinct warning lines with the given code (the console logger repeats warnings in its final summary).</summary>
+    /// <summary>
+    /// Distinct warning lines with the given code (the console logger repeats warnings in its final summary, and at
+    /// normal verbosity prefixes them with the node: "7>").
+    /// </summary>
     public IReadOnlyList<string> Warnings(string code) =>
-        Output.Split('\n').Select(l => l.Trim()).Where(l => l.Contains("warning " + code, StringComparison.Ordinal)).Distinct().ToList();
+        Output.Split('\n').Select(l => NodePrefix().Replace(l.Trim(), "")).Where(l => l.Contains("warning " + code, StringComparison.Ordinal)).Distinct().ToList();
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^\d+>")]
+    private static partial System.Text.RegularExpressions.Regex NodePrefix();
 
     /// <summary>The pack result of each project.</summary>
     public IReadOnlyDictionary<string, string> PackResults =>

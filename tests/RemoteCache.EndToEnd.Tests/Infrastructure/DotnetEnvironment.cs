@@ -19,6 +19,9 @@ internal static class DotnetEnvironment
         ["CacheSummaryFile"] = null,
         ["CacheLock"] = null,
         ["CacheKeyPrefix"] = null,
+        ["CacheReadPrefixes"] = null,
+        ["REMOTECACHE_SIGNING_KEY"] = null,
+        ["REMOTECACHE_REDIS_PASSWORD"] = null,
         ["ContinuousIntegrationBuild"] = null,
         ["SOURCE_DATE_EPOCH"] = null,
     };

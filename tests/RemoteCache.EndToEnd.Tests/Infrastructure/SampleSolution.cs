@@ -101,6 +101,36 @@ public static class SampleSolution
         workspace.Write("App/Program.cs", "System.Console.WriteLine(Lib.Greeter.Hello());\n");
     }
 
+    /// <summary>
+    /// A solution of independent one-class libraries that use the SDK, each with its own extra properties (a CacheUrl,
+    /// a misconfiguration): many cache setups tested in one build.
+    /// </summary>
+    public static void CreateLibraries(Workspace workspace, string solution, IEnumerable<(string Project, string Properties)> libraries)
+    {
+        var list = libraries.ToList();
+        workspace.Write(solution, "<Solution>\n" + string.Concat(list.Select(l => $"  <Project Path=\"{l.Project}/{l.Project}.csproj\" />\n")) + "</Solution>\n");
+        foreach (var (project, properties) in list)
+        {
+            workspace.Write($"{project}/{project}.csproj", $"""
+                <Project Sdk="Microsoft.NET.Sdk">
+                  <Sdk Name="RemoteCache.Sdk" />
+                  <PropertyGroup>
+                    <TargetFramework>net10.0</TargetFramework>
+                    {properties}
+                  </PropertyGroup>
+                </Project>
+                """);
+            workspace.Write($"{project}/Code.cs", $$"""
+                namespace {{project}};
+
+                public static class Code
+                {
+                    public static string Version() { int unused; return "v1"; }
+                }
+                """);
+        }
+    }
+
     /// <summary>Replaces text in a file of the tree, failing if the text is not there (a scenario that changes nothing proves nothing).</summary>
     public static void Replace(Workspace workspace, string relative, string from, string to)
     {

@@ -1,0 +1,70 @@
+using System.Diagnostics;
+using System.Text;
+using RemoteCache.Core.Engine;
+
+namespace RemoteCache.Bench;
+
+/// <summary>One measured `dotnet build`: wall time, peak memory of its nodes, and what the cache did.</summary>
+internal sealed record BuildMeasurement(double Seconds, long PeakBytes, IReadOnlyList<SummaryRecord> Records)
+{
+    public int Count(string result) => Records.Count(r => r.Step == "compile" && r.Result == result);
+}
+
+/// <summary>
+/// Runs `dotnet build` as a user would, with MSBuild node reuse off so that every build starts from the same cold
+/// processes (a reused node would carry one scenario's warm state into the next).
+/// </summary>
+internal sealed class BuildRunner(string nugetPackages)
+{
+    private int _builds;
+
+    public BuildMeasurement Build(string solution, string summaryFolder, IEnumerable<string> properties, IReadOnlyDictionary<string, string?>? environment = null)
+    {
+        var summary = Path.Combine(summaryFolder, $"summary-{Interlocked.Increment(ref _builds)}.jsonl");
+        var info = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = Path.GetDirectoryName(solution)!,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+        };
+        foreach (var argument in new[] { "build", solution, "-nologo", "-tl:off", "-v:q", $"-p:CacheSummaryFile={summary}" }.Concat(properties))
+        {
+            info.ArgumentList.Add(argument);
+        }
+        info.Environment["MSBUILDDISABLENODEREUSE"] = "1";
+        info.Environment["DOTNET_CLI_USE_MSBUILD_SERVER"] = "0";
+        info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        info.Environment["DOTNET_NOLOGO"] = "1";
+        info.Environment["NUGET_PACKAGES"] = nugetPackages;
+        foreach (var (key, value) in environment ?? new Dictionary<string, string?>())
+        {
+            if (value is null) info.Environment.Remove(key);
+            else info.Environment[key] = value;
+        }
+
+        var output = new StringBuilder();
+        var clock = Stopwatch.StartNew();
+        using var process = new Process { StartInfo = info };
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (output) output.AppendLine(e.Data); };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (output) output.AppendLine(e.Data); };
+        process.Start();
+        long peak;
+        using (var sampler = new PeakMemorySampler(process.Id))
+        {
+            process.StandardInput.Close();
+            process.BeginOutputReadLine();
+            process.BeginErrorReadLine();
+            if (!process.WaitForExit(TimeSpan.FromMinutes(30)))
+            {
+                process.Kill(entireProcessTree: true);
+                throw new TimeoutException($"dotnet build {solution} did not finish within 30 minutes");
+            }
+            process.WaitForExit();
+            peak = sampler.PeakBytes;
+        }
+        var seconds = clock.Elapsed.TotalSeconds;
+        if (process.ExitCode != 0) throw new InvalidOperationException($"dotnet build {solution} failed ({process.ExitCode}):\n{output}");
+        return new BuildMeasurement(seconds, peak, File.Exists(summary) ? SummaryLog.Read(summary) : []);
+    }
+}

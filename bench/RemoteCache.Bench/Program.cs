@@ -1,0 +1,45 @@
+using RemoteCache.Bench;
+
+BenchOptions options;
+try
+{
+    options = BenchOptions.Parse(args);
+}
+catch (ArgumentException e)
+{
+    Console.Error.WriteLine(e.Message);
+    return 2;
+}
+
+Directory.CreateDirectory(options.Work);
+var runner = new BuildRunner(Path.Combine(options.Work, "nuget-packages"));
+string shape;
+BenchTree tree;
+if (options.Solution is null)
+{
+    var generator = new SolutionGenerator(options.Projects, options.FilesPerProject);
+    tree = BenchTree.Generate(options, generator);
+    shape = $"a generated solution of {generator.Projects} projects and {generator.SourceFiles} source files (bench/RemoteCache.Bench/SolutionGenerator.cs)";
+}
+else
+{
+    tree = BenchTree.Existing(options);
+    shape = $"the solution {Path.GetFileName(options.Solution)}";
+}
+
+Console.WriteLine($"fingerprint micro-benchmark");
+var fingerprint = FingerprintBench.Run(options.Work);
+Console.WriteLine($"  first {fingerprint.ColdMs:0.0} ms, then median {fingerprint.WarmMedianMs:0.00} ms");
+Console.WriteLine($"scenarios on {shape}");
+var scenarios = new Scenarios(options, runner, tree);
+scenarios.RunAll();
+
+var section = Report.Render(options, Environment.GetEnvironmentVariable("BENCH_DOTNET_SDK") ?? "(unknown)", shape, scenarios.Results, fingerprint);
+Console.WriteLine();
+Console.WriteLine(section);
+if (options.Report is not null)
+{
+    Report.Write(options.Report, section);
+    Console.WriteLine($"written to {options.Report}");
+}
+return 0;

@@ -1,0 +1,73 @@
+using System.Globalization;
+using System.Text;
+using System.Text.RegularExpressions;
+
+namespace RemoteCache.Bench;
+
+/// <summary>Medians, ratios and the issue's targets, as a markdown section of docs/benchmarks.md.</summary>
+internal static partial class Report
+{
+    private const string Heading = "## Solution benchmark (bench/run-bench.sh)";
+
+    public static string Render(BenchOptions options, string sdkVersion, string shape, IReadOnlyDictionary<string, List<BuildMeasurement>> results, FingerprintBench.Result fingerprint)
+    {
+        double Median(string scenario) => results.TryGetValue(scenario, out var runs) ? MedianOf(runs.Select(r => r.Seconds)) : double.NaN;
+        double PeakMb(string scenario) => results.TryGetValue(scenario, out var runs) ? MedianOf(runs.Select(r => (double)r.PeakBytes)) / (1 << 20) : double.NaN;
+        var noOp = Median(Scenarios.NoOp);
+        var cold = Median(Scenarios.ColdWithout);
+
+        var text = new StringBuilder();
+        text.AppendLine(Heading).AppendLine();
+        text.AppendLine(Invariant($"{DateTime.UtcNow:yyyy-MM-dd}, .NET SDK {sdkVersion}, {Environment.ProcessorCount} cores, {shape}; every scenario run {options.Repeat} times (median shown), each build a fresh `dotnet build` with MSBuild node reuse off. Ratios are to the no-op incremental build (the floor) and to the cold build without the SDK, measured in the same run."));
+        text.AppendLine();
+        text.AppendLine("| scenario | median (s) | × no-op | × cold without SDK | runs (s) | compiles hit / missed (last run) | peak node memory (MB) |");
+        text.AppendLine("|---|---|---|---|---|---|---|");
+        foreach (var (scenario, runs) in results)
+        {
+            var last = runs[^1];
+            var median = Median(scenario);
+            // Builds without the SDK write no summary lines: nothing to count there.
+            var compiles = last.Records.Count == 0 && scenario.Contains("without", StringComparison.Ordinal) ? "–" : $"{last.Count("hit-local") + last.Count("hit-remote")} / {last.Count("miss")}";
+            text.AppendLine(Invariant($"| {scenario} | {median:0.0} | {median / noOp:0.00} | {median / cold:0.00} | {string.Join(", ", runs.Select(r => r.Seconds.ToString("0.0", CultureInfo.InvariantCulture)))} | {compiles} | {PeakMb(scenario):0} |"));
+        }
+        text.AppendLine();
+
+        text.AppendLine("| target | measured | met |").AppendLine("|---|---|---|");
+        var warmLocal = Median(Scenarios.WarmLocal);
+        Target(text, "clean checkout with a warm local tier ≤ 1.3 × no-op", warmLocal / noOp, r => r <= 1.3, "×");
+        Target(text, "clean checkout with a warm local tier ≥ 3 × faster than the cold build", cold / warmLocal, r => r >= 3, "× faster");
+        foreach (var remote in options.Remotes)
+        {
+            Target(text, $"warm remote tier ({remote}) ≤ 1.6 × no-op", Median(Scenarios.WarmRemote(remote)) / noOp, r => r <= 1.6, "×");
+        }
+        Target(text, "empty cache ≤ 5% slower than the cold build without the SDK", Median(Scenarios.ColdEmpty) / cold, r => r <= 1.05, "×");
+        Target(text, "fingerprinting a 100-file project, warm digest memory: median < 10 ms", fingerprint.WarmMedianMs, ms => ms < 10, "ms");
+        Target(text, "the SDK adds < 50 MB to an MSBuild node's peak working set (cold, empty cache)", PeakMb(Scenarios.ColdEmpty) - PeakMb(Scenarios.ColdWithout), mb => mb < 50, "MB");
+        text.AppendLine();
+        text.AppendLine(Invariant($"Fingerprinting ({fingerprint.Files} inputs: 100 sources and the framework's reference assemblies, in process): first call {fingerprint.ColdMs:0.0} ms (every file hashed), then median {fingerprint.WarmMedianMs:0.00} ms, 90th percentile {fingerprint.WarmP90Ms:0.00} ms."));
+        return text.ToString();
+    }
+
+    /// <summary>Replaces the section in the report file (or appends it), leaving the other benchmarks' sections alone.</summary>
+    public static void Write(string file, string section)
+    {
+        var existing = File.Exists(file) ? File.ReadAllText(file) : "# Benchmarks\n";
+        var without = Section().Replace(existing, "").TrimEnd();
+        File.WriteAllText(file, without + "\n\n" + section);
+    }
+
+    private static void Target(StringBuilder text, string name, double value, Func<double, bool> met, string unit) =>
+        text.AppendLine(Invariant($"| {name} | {value:0.00} {unit} | {(double.IsNaN(value) ? "not measured" : met(value) ? "yes" : "**no**")} |"));
+
+    private static double MedianOf(IEnumerable<double> values)
+    {
+        var sorted = values.Order().ToList();
+        if (sorted.Count == 0) return double.NaN;
+        return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
+    }
+
+    private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+
+    [GeneratedRegex(@"## Solution benchmark.*?(?=\n## |\z)", RegexOptions.Singleline)]
+    private static partial Regex Section();
+}

@@ -1,0 +1,196 @@
+using System.Diagnostics;
+
+namespace RemoteCache.Bench;
+
+/// <summary>
+/// The scenarios of the solution benchmark, each run <c>repeat</c> times. A tree is either generated (two git
+/// repositories of the same solution, with and without the SDK, and a branch "feature") or a solution the user gave,
+/// into which the SDK is injected with the .NET SDK's AfterMicrosoftNETSdkTargets extension point.
+/// </summary>
+internal sealed class Scenarios(BenchOptions options, BuildRunner runner, BenchTree tree)
+{
+    private readonly Dictionary<string, List<BuildMeasurement>> _results = new(StringComparer.Ordinal);
+    private int _caches;
+
+    public IReadOnlyDictionary<string, List<BuildMeasurement>> Results => _results;
+
+    public const string ColdWithout = "cold build without the SDK";
+    public const string ColdEmpty = "cold build with the SDK, empty cache";
+    public const string WarmLocal = "clean checkout, warm local tier";
+    public const string NoOp = "no-op incremental build";
+    public const string SwitchWith = "branch switch, SDK with warm local tier";
+    public const string SwitchWithout = "branch switch without the SDK";
+    public static string WarmRemote(string remote) => $"clean checkout, warm remote tier ({remote})";
+
+    public void RunAll()
+    {
+        Warm();
+        var warmCache = "";
+        for (var i = 0; i < options.Repeat; i++)
+        {
+            tree.Clean(withSdk: false);
+            Measure(ColdWithout, tree.Build(runner, withSdk: false, []));
+            tree.Clean(withSdk: true);
+            warmCache = NewCache();
+            Measure(ColdEmpty, tree.Build(runner, withSdk: true, [$"-p:CacheLocalDir={warmCache}"]));
+        }
+        for (var i = 0; i < options.Repeat; i++)
+        {
+            tree.Clean(withSdk: true);
+            Measure(WarmLocal, tree.Build(runner, withSdk: true, [$"-p:CacheLocalDir={warmCache}"]));
+            Measure(NoOp, tree.Build(runner, withSdk: true, [$"-p:CacheLocalDir={warmCache}"]));
+        }
+        foreach (var remote in options.Remotes)
+        {
+            var (url, environment) = RemoteUrls.For(remote, options.Work, "b" + Guid.NewGuid().ToString("N")[..10]);
+            string[] Remote(string cache) => [$"-p:CacheLocalDir={cache}", $"-p:CacheUrl={url}"];
+            tree.Clean(withSdk: true);
+            tree.Build(runner, withSdk: true, Remote(NewCache()), environment); // fills the remote
+            for (var i = 0; i < options.Repeat; i++)
+            {
+                tree.Clean(withSdk: true);
+                Measure(WarmRemote(remote), tree.Build(runner, withSdk: true, Remote(NewCache()), environment));
+            }
+        }
+        if (tree.HasFeatureBranch) BranchSwitches(warmCache);
+    }
+
+    /// <summary>Both branches were built before (their entries are cached); each switch rebuilds what changed.</summary>
+    private void BranchSwitches(string cache)
+    {
+        foreach (var withSdk in new[] { true, false })
+        {
+            string[] properties = withSdk ? [$"-p:CacheLocalDir={cache}"] : [];
+            foreach (var branch in new[] { "feature", "main" })
+            {
+                tree.Checkout(withSdk, branch);
+                tree.Build(runner, withSdk, properties);
+            }
+            for (var i = 0; i < options.Repeat; i++)
+            {
+                foreach (var branch in new[] { "feature", "main" })
+                {
+                    tree.Checkout(withSdk, branch);
+                    Measure(withSdk ? SwitchWith : SwitchWithout, tree.Build(runner, withSdk, properties));
+                }
+            }
+        }
+    }
+
+    /// <summary>NuGet packages, the SDK resolver and the compiler server's disk caches warmed once, unmeasured.</summary>
+    private void Warm()
+    {
+        tree.Build(runner, withSdk: false, []);
+        tree.Build(runner, withSdk: true, ["-p:CacheMode=Off"]);
+    }
+
+    private string NewCache() => Path.Combine(options.Work, "caches", $"c{++_caches}");
+
+    private void Measure(string scenario, BuildMeasurement measurement)
+    {
+        if (!_results.TryGetValue(scenario, out var list)) _results[scenario] = list = [];
+        list.Add(measurement);
+        Console.WriteLine($"  {scenario}: {measurement.Seconds:0.0} s, {measurement.Count("hit-local") + measurement.Count("hit-remote")} hits, {measurement.Count("miss")} misses, peak {measurement.PeakBytes >> 20} MB");
+    }
+}
+
+/// <summary>Where the measured solution lives and how to clean, build and switch it.</summary>
+internal sealed class BenchTree
+{
+    private readonly string _with;
+    private readonly string _without;
+    private readonly string? _injectedTargets;
+    private readonly string _summaries;
+
+    private BenchTree(string with, string without, string? injectedTargets, string summaries, bool generated)
+    {
+        _with = with;
+        _without = without;
+        _injectedTargets = injectedTargets;
+        _summaries = summaries;
+        HasFeatureBranch = generated;
+        Directory.CreateDirectory(summaries);
+    }
+
+    public bool HasFeatureBranch { get; }
+
+    public static BenchTree Generate(BenchOptions options, SolutionGenerator generator)
+    {
+        var with = Path.Combine(options.Work, "with");
+        var without = Path.Combine(options.Work, "without");
+        foreach (var (root, withSdk) in new[] { (with, true), (without, false) })
+        {
+            generator.Write(root, withSdk);
+            File.WriteAllText(Path.Combine(root, "global.json"), $$"""{ "msbuild-sdks": { "RemoteCache.Sdk": "{{options.SdkVersion}}" } }""" + "\n");
+            File.WriteAllText(Path.Combine(root, "NuGet.config"), $"""
+                <?xml version="1.0" encoding="utf-8"?>
+                <configuration>
+                  <packageSources>
+                    <clear />
+                    <add key="remotecache-under-test" value="{options.SdkFeed}" />
+                    <add key="nuget.org" value="https://api.nuget.org/v3/index.json" />
+                  </packageSources>
+                </configuration>
+                """);
+            Git(root, "-c", "init.defaultBranch=main", "init", "-q");
+            Git(root, "remote", "add", "origin", "https://github.com/example/bench.git");
+            Git(root, "add", "-A");
+            Git(root, "commit", "-qm", "bench solution");
+            Git(root, "checkout", "-qb", "feature");
+            generator.ApplyFeatureChange(root);
+            Git(root, "commit", "-qam", "feature: a method body in every other project");
+            Git(root, "checkout", "-q", "main");
+        }
+        return new BenchTree(Path.Combine(with, SolutionGenerator.SolutionFile), Path.Combine(without, SolutionGenerator.SolutionFile), null,
+            Path.Combine(options.Work, "summaries"), generated: true);
+    }
+
+    /// <summary>A user's solution: built as it is, and with the SDK's targets injected.</summary>
+    public static BenchTree Existing(BenchOptions options)
+    {
+        var package = Path.Combine(options.Work, "sdk-package");
+        System.IO.Compression.ZipFile.ExtractToDirectory(Path.Combine(options.SdkFeed, $"RemoteCache.Sdk.{options.SdkVersion}.nupkg"), package, overwriteFiles: true);
+        var targets = Path.Combine(package, "build", "RemoteCache.Sdk.Cache.targets");
+        return new BenchTree(options.Solution!, options.Solution!, targets, Path.Combine(options.Work, "summaries"), generated: false);
+    }
+
+    public BuildMeasurement Build(BuildRunner runner, bool withSdk, IEnumerable<string> properties, IReadOnlyDictionary<string, string?>? environment = null)
+    {
+        var all = properties.ToList();
+        if (withSdk && _injectedTargets is not null) all.Add($"-p:AfterMicrosoftNETSdkTargets={_injectedTargets}");
+        return runner.Build(withSdk ? _with : _without, _summaries, all, environment);
+    }
+
+    /// <summary>A clean checkout: `git clean` of a generated tree; bin/ and obj/ deleted in a user's solution.</summary>
+    public void Clean(bool withSdk)
+    {
+        var root = Path.GetDirectoryName(withSdk ? _with : _without)!;
+        if (HasFeatureBranch)
+        {
+            Git(root, "clean", "-qfdx");
+            return;
+        }
+        foreach (var dir in Directory.GetDirectories(root, "*", SearchOption.AllDirectories)
+                     .Where(d => Path.GetFileName(d) is "bin" or "obj").OrderByDescending(d => d.Length))
+        {
+            if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    public void Checkout(bool withSdk, string branch) => Git(Path.GetDirectoryName(withSdk ? _with : _without)!, "checkout", "-q", branch);
+
+    private static void Git(string folder, params string[] arguments)
+    {
+        var info = new ProcessStartInfo("git") { WorkingDirectory = folder, RedirectStandardError = true, RedirectStandardOutput = true };
+        foreach (var (key, value) in new[] { ("GIT_AUTHOR_NAME", "bench"), ("GIT_AUTHOR_EMAIL", "bench@example.invalid"), ("GIT_COMMITTER_NAME", "bench"), ("GIT_COMMITTER_EMAIL", "bench@example.invalid") })
+        {
+            info.Environment[key] = value;
+        }
+        foreach (var argument in arguments) info.ArgumentList.Add(argument);
+        using var process = Process.Start(info)!;
+        var error = process.StandardError.ReadToEndAsync();
+        process.StandardOutput.ReadToEnd();
+        process.WaitForExit();
+        if (process.ExitCode != 0) throw new InvalidOperationException($"git {string.Join(' ', arguments)} in {folder} failed: {error.Result}");
+    }
+}

@@ -12,6 +12,7 @@ internal sealed record BenchOptions
           --remotes LIST        comma-separated warm-remote scenarios among file,s3,azblob,oci,redis (all; needs the
                                 test servers' environment, see bench/run-bench.sh), or none
           --report FILE         markdown file whose "Solution benchmark" section is replaced (docs/benchmarks.md)
+          --fingerprint-only    only the fingerprinting micro-benchmark (prints, writes no report)
         """;
 
     public required string SdkFeed { get; init; }
@@ -23,10 +24,13 @@ internal sealed record BenchOptions
     public int Repeat { get; init; } = 3;
     public IReadOnlyList<string> Remotes { get; init; } = ["file", "s3", "azblob", "oci", "redis"];
     public string? Report { get; init; }
+    public bool FingerprintOnly { get; init; }
 
     public static BenchOptions Parse(string[] args)
     {
         var values = new Dictionary<string, string>(StringComparer.Ordinal);
+        var fingerprintOnly = args.Contains("--fingerprint-only");
+        args = args.Where(a => a != "--fingerprint-only").ToArray();
         for (var i = 0; i < args.Length; i++)
         {
             if (!args[i].StartsWith("--", StringComparison.Ordinal) || i + 1 >= args.Length) throw new ArgumentException($"unexpected argument '{args[i]}'\n{Usage}");
@@ -45,6 +49,7 @@ internal sealed record BenchOptions
             FilesPerProject = Number("files", 60),
             Repeat = Number("repeat", 3),
             Report = values.TryGetValue("report", out var r) ? Path.GetFullPath(r) : null,
+            FingerprintOnly = fingerprintOnly,
         };
         if (values.TryGetValue("remotes", out var remotes))
         {

@@ -41,10 +41,10 @@ internal static partial class Report
             Target(text, $"warm remote tier ({remote}) ≤ 1.6 × no-op", Median(Scenarios.WarmRemote(remote)) / noOp, r => r <= 1.6, "×");
         }
         Target(text, "empty cache ≤ 5% slower than the cold build without the SDK", Median(Scenarios.ColdEmpty) / cold, r => r <= 1.05, "×");
-        Target(text, "fingerprinting a 100-file project, warm digest memory: median < 10 ms", fingerprint.WarmMedianMs, ms => ms < 10, "ms");
+        Target(text, "fingerprinting a 100-file project, warm digest memory (a new node, journal read included): median < 10 ms", fingerprint.NewNodeMedianMs, ms => ms < 10, "ms");
         Target(text, "the SDK adds < 50 MB to an MSBuild node's peak working set (cold, empty cache)", PeakMb(Scenarios.ColdEmpty) - PeakMb(Scenarios.ColdWithout), mb => mb < 50, "MB");
         text.AppendLine();
-        text.AppendLine(Invariant($"Fingerprinting ({fingerprint.Files} inputs: 100 sources and the framework's reference assemblies, in process): first call {fingerprint.ColdMs:0.0} ms (every file hashed), then median {fingerprint.WarmMedianMs:0.00} ms, 90th percentile {fingerprint.WarmP90Ms:0.00} ms."));
+        text.AppendLine(Invariant($"Fingerprinting ({fingerprint.Files} inputs: 100 sources and the framework's reference assemblies, in process): first call {fingerprint.ColdMs:0.0} ms (every file hashed); a new node with the digest journal of an earlier build: median {fingerprint.NewNodeMedianMs:0.00} ms (reading the journal included); later calls in the same node: median {fingerprint.WarmMedianMs:0.00} ms, 90th percentile {fingerprint.WarmP90Ms:0.00} ms."));
         return text.ToString();
     }
 

@@ -4,6 +4,7 @@ using RemoteCache.Core.Diagnostics;
 using RemoteCache.Core.Engine;
 using RemoteCache.Core.Explaining;
 using RemoteCache.Core.Fingerprinting;
+using RemoteCache.Core.Hashing;
 using RemoteCache.Core.Locking;
 using RemoteCache.Core.Storage;
 using RemoteCache.Core.Trust;
@@ -55,6 +56,7 @@ public sealed class RemoteCacheRestore : CacheTaskBase
         Fingerprint fingerprint;
         try
         {
+            RememberDigests(TierAccess.For(mode).WriteLocal);
             fingerprint = CompileFingerprinter.Compute(ToInputs());
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -63,6 +65,7 @@ public sealed class RemoteCacheRestore : CacheTaskBase
             Result = "error";
             return true;
         }
+        SaveDigests();
         Fingerprint = fingerprint.Value;
         var state = new StepState(fingerprint, Stopwatch.GetTimestamp());
         BuildEngine4.RegisterTaskObject(StateKey(ProjectDirectory, Step, fingerprint.Value), state, RegisteredTaskObjectLifetime.Build, allowEarlyCollection: false);
@@ -224,6 +227,31 @@ public sealed class RemoteCacheRestore : CacheTaskBase
         {
             ReportLockError(e);
             return missed;
+        }
+    }
+
+    /// <summary>Digests of earlier builds, so unchanged files are not read again (a read-only build only reads them).</summary>
+    private void RememberDigests(bool writable)
+    {
+        try
+        {
+            FileDigestCache.UseJournal(OpenLocal().Root, writable);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            Log.LogMessage(MessageImportance.Low, "RemoteCache: digests of earlier builds are not available ({0}); every input is hashed.", e.Message);
+        }
+    }
+
+    private void SaveDigests()
+    {
+        try
+        {
+            FileDigestCache.Flush();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            Log.LogMessage(MessageImportance.Low, "RemoteCache: digests are not remembered for the next build ({0}).", e.Message);
         }
     }
 

@@ -66,8 +66,9 @@ public sealed class RemoteCacheRestore : CacheTaskBase
             return true;
         }
         SaveDigests();
+        var fingerprintMs = (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds;
         Fingerprint = fingerprint.Value;
-        var state = new StepState(fingerprint, Stopwatch.GetTimestamp());
+        var state = new StepState(fingerprint, Stopwatch.GetTimestamp(), fingerprintMs);
         BuildEngine4.RegisterTaskObject(StateKey(ProjectDirectory, Step, fingerprint.Value), state, RegisteredTaskObjectLifetime.Build, allowEarlyCollection: false);
 
         Result = "miss";
@@ -117,7 +118,7 @@ public sealed class RemoteCacheRestore : CacheTaskBase
                         ProjectName, Step, outcome.Manifest.Files.Count, ByteSize.Format(outcome.Bytes), fingerprint.Short);
                 }
                 AppendSummary(new SummaryRecord(ProjectName, Step, fingerprint.Value, Result, moved,
-                    (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds, tier) { OriginalMilliseconds = outcome.Manifest.DurationMs });
+                    (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds, tier) { OriginalMilliseconds = outcome.Manifest.DurationMs, FingerprintMs = fingerprintMs });
                 break;
             case RestoreStatus.Corrupt:
                 Warn(tiers.EntryFromRemote ? WarningCodes.RemoteEntryBroken : WarningCodes.CorruptEntry,

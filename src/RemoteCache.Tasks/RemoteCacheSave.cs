@@ -113,7 +113,7 @@ public sealed class RemoteCacheSave : CacheTaskBase
                     ProjectName, Step, outcome.ChunksNew, outcome.ChunksTotal, ByteSize.Format(outcome.BytesStored), state.Fingerprint.Short);
             }
             AppendSummary(new SummaryRecord(ProjectName, Step, Fingerprint, "miss", pushed ? tiers.BytesPushed : outcome.BytesStored, elapsedMs,
-                pushed ? tiers.Remote!.Name : "local", pushed ? tiers.ChunksPushed : outcome.ChunksNew, outcome.ChunksTotal) { Explanation = state.Explanation });
+                pushed ? tiers.Remote!.Name : "local", pushed ? tiers.ChunksPushed : outcome.ChunksNew, outcome.ChunksTotal) { Explanation = state.Explanation, FingerprintMs = state.FingerprintMs });
             OpenLocal().Evict(sizeLimit);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or OperationCanceledException or CacheUnavailableException)

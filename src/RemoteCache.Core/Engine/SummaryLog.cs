@@ -16,6 +16,9 @@ public sealed record SummaryRecord(string Project, string Step, string Fingerpri
 
     [System.Text.Json.Serialization.JsonIgnore]
     public bool IsHit => Result.StartsWith("hit-", StringComparison.Ordinal);
+
+    /// <summary>How long computing the fingerprint took (hashing included), where one was computed.</summary>
+    public long? FingerprintMs { get; init; }
 }
 
 /// <summary>Appends JSON lines; each line is one write (see <see cref="AppendOnlyFile"/>), so concurrent builds do not interleave.</summary>

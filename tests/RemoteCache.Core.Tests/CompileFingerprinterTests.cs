@@ -36,6 +36,17 @@ public sealed class CompileFingerprinterTests : IDisposable
     }
 
     [Fact]
+    public void AMissingInputIsReportedAsAMissingFile()
+    {
+        // Inputs are hashed in parallel; the task turns an unreadable input into its own warning only if the
+        // exception arrives as itself, not wrapped.
+        var project = CreateProject("a");
+        File.Delete(Path.Combine(project, "Util.cs"));
+
+        Assert.Throws<FileNotFoundException>(() => CompileFingerprinter.Compute(Inputs(project)));
+    }
+
+    [Fact]
     public void ChangingAFilesContentChangesTheFingerprint()
     {
         var project = CreateProject("a");

@@ -55,8 +55,21 @@ public static partial class CompileFingerprinter
             list.Add(new("output:" + output.Role, sourceNames.Normalize(output.Path)));
         }
 
-        foreach (var file in inputs.Files)
+        // Hashing is most of the cost when digests are not remembered yet (a node's first project): spread it over
+        // the cores; the list keeps the inputs' order whatever order the digests arrive in.
+        var digests = new string[inputs.Files.Count];
+        try
         {
+            Parallel.For(0, digests.Length, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, i => digests[i] = Digest(inputs, i, projectDir, sourceNames));
+        }
+        catch (AggregateException e)
+        {
+            // Callers handle an unreadable input (IOException and kin) as such, not as a parallel failure.
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw();
+        }
+        for (var i = 0; i < digests.Length; i++)
+        {
+            var file = inputs.Files[i];
             if (file.Kind == InputFileKind.Name)
             {
                 list.Add(new(file.Category + ":" + sourceNames.NormalizeText(file.Path), MetadataText("", file.Metadata)));
@@ -64,17 +77,25 @@ public static partial class CompileFingerprinter
             }
             var full = Path.GetFullPath(file.Path, projectDir);
             var name = file.Kind == InputFileKind.Source ? sourceNames.Normalize(full) : contentNames.Normalize(full);
-            var digest = file.Kind switch
-            {
-                InputFileKind.EditorConfig => Sha256Digest.Of(sourceNames.NormalizeText(File.ReadAllText(full))),
-                InputFileKind.SourceLink => Sha256Digest.Of(sourceNames.NormalizeText(
-                    inputs.IgnoreSourceRevision ? CommitSha().Replace(File.ReadAllText(full), "{commit}") : File.ReadAllText(full))),
-                _ => FileDigestCache.Get(full),
-            };
-            list.Add(new(file.Category + ":" + name, MetadataText(digest, file.Metadata)));
+            list.Add(new(file.Category + ":" + name, MetadataText(digests[i], file.Metadata)));
         }
 
         return new Fingerprint(Hash(list), list);
+    }
+
+    /// <summary>The digest of input <paramref name="index"/>'s content (empty for name-only inputs).</summary>
+    private static string Digest(CompileInputs inputs, int index, string projectDir, PathNormalizer sourceNames)
+    {
+        var file = inputs.Files[index];
+        if (file.Kind == InputFileKind.Name) return "";
+        var full = Path.GetFullPath(file.Path, projectDir);
+        return file.Kind switch
+        {
+            InputFileKind.EditorConfig => Sha256Digest.Of(sourceNames.NormalizeText(File.ReadAllText(full))),
+            InputFileKind.SourceLink => Sha256Digest.Of(sourceNames.NormalizeText(
+                inputs.IgnoreSourceRevision ? CommitSha().Replace(File.ReadAllText(full), "{commit}") : File.ReadAllText(full))),
+            _ => FileDigestCache.Get(full),
+        };
     }
 
     private static string MetadataText(string digest, IReadOnlyList<KeyValuePair<string, string>> metadata)

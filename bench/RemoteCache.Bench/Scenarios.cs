@@ -46,7 +46,8 @@ internal sealed class Scenarios(BenchOptions options, BuildRunner runner, BenchT
             var (url, environment) = RemoteUrls.For(remote, options.Work, "b" + Guid.NewGuid().ToString("N")[..10]);
             string[] Remote(string cache) => [$"-p:CacheLocalDir={cache}", $"-p:CacheUrl={url}"];
             tree.Clean(withSdk: true);
-            // Fills the remote; measured once: what saving to a remote costs a cold build (pushes are synchronous).
+            // Fills the remote; measured once: what saving to a remote costs a cold build (a push yields its node to other
+            // projects but finishes before its own project does).
             Measure(ColdPushing(remote), tree.Build(runner, withSdk: true, Remote(NewCache()), environment));
             for (var i = 0; i < options.Repeat; i++)
             {

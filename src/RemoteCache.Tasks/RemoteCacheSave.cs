@@ -96,10 +96,27 @@ public sealed class RemoteCacheSave : CacheTaskBase
         try
         {
             using var timeout = TimeoutSource();
-            var outcome = Engine(tiers)
-                .SaveAsync(Step, ProjectName, Fingerprint, outputs, warnings, state.Fingerprint.Inputs, elapsedMs, timeout.Token)
-                .GetAwaiter().GetResult();
-            AddToProjectIndex(tiers, timeout.Token);
+            SaveOutcome outcome;
+            // A push waits on the network: the node may build other projects meanwhile. Everything read while yielded
+            // (outputs by full path, settings, secrets to mask) is resolved before, since MSBuild may change the
+            // process's directory and environment until Reacquire.
+            var overlap = tiers.Remote is not null;
+            if (overlap)
+            {
+                Mask("");
+                BuildEngine3.Yield();
+            }
+            try
+            {
+                outcome = Engine(tiers)
+                    .SaveAsync(Step, ProjectName, Fingerprint, outputs, warnings, state.Fingerprint.Inputs, elapsedMs, timeout.Token)
+                    .GetAwaiter().GetResult();
+                AddToProjectIndex(tiers, timeout.Token);
+            }
+            finally
+            {
+                if (overlap) BuildEngine3.Reacquire();
+            }
             ReportRemoteError(tiers);
             var pushed = tiers.Remote is not null && tiers.RemoteError is null;
             if (pushed)

@@ -6,17 +6,9 @@
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 WORK=$ROOT/artifacts/bench-lease
-FEED=$WORK/feed
 export NUGET_PACKAGES=$WORK/nuget-packages MSBUILDDISABLENODEREUSE=1 DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 export TEST_SERVICES_DIR=$WORK/services REDIS_PORT=${BENCH_REDIS_PORT:-36379} REGISTRY_PORT=35000 S3_PORT=34568 AZURITE_BLOB_PORT=30100 NUGET_MIRROR_PORT=38080
-rm -rf "$WORK"; mkdir -p "$WORK"
-trap '"$ROOT/tests/infra/test-services.sh" stop >/dev/null 2>&1 || true' EXIT
-"$ROOT/tests/infra/test-services.sh" install >/dev/null
-"$ROOT/tests/infra/test-services.sh" start >/dev/null 2>&1
-. "$TEST_SERVICES_DIR/env.sh"
-
-dotnet pack "$ROOT/src/RemoteCache.Sdk" -c Release -o "$FEED" -nologo -tl:off -v:q >/dev/null
-package=$(basename "$(ls "$FEED"/RemoteCache.Sdk.*.nupkg)"); version=${package#RemoteCache.Sdk.}; version=${version%.nupkg}
+. "$ROOT/bench/bench-env.sh"
 
 # The source: the sample solution in a git repository (deterministic paths need SourceRoot from git).
 SRC=$WORK/source

@@ -6,17 +6,9 @@
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 WORK=$ROOT/artifacts/bench-solution
-FEED=$WORK/feed
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 export TEST_SERVICES_DIR=$WORK/services REDIS_PORT=${BENCH_REDIS_PORT:-36479} REGISTRY_PORT=35100 S3_PORT=34668 AZURITE_BLOB_PORT=30200 NUGET_MIRROR_PORT=38180
-rm -rf "$WORK"; mkdir -p "$WORK"
-trap '"$ROOT/tests/infra/test-services.sh" stop >/dev/null 2>&1 || true' EXIT
-"$ROOT/tests/infra/test-services.sh" install >/dev/null
-"$ROOT/tests/infra/test-services.sh" start >/dev/null 2>&1
-. "$TEST_SERVICES_DIR/env.sh"
-
-dotnet pack "$ROOT/src/RemoteCache.Sdk" -c Release -o "$FEED" -nologo -tl:off -v:q >/dev/null
-package=$(basename "$(ls "$FEED"/RemoteCache.Sdk.*.nupkg)"); version=${package#RemoteCache.Sdk.}; version=${version%.nupkg}
+. "$ROOT/bench/bench-env.sh"
 dotnet build "$ROOT/bench/RemoteCache.Bench" -c Release -nologo -tl:off -v:q >/dev/null
 BENCH_DOTNET_SDK=$(dotnet --version) dotnet "$ROOT/bench/RemoteCache.Bench/bin/Release/net10.0/RemoteCache.Bench.dll" --sdk-feed "$FEED" --sdk-version "$version" --work "$WORK/run" \
   --report "$ROOT/docs/benchmarks.md" "$@"

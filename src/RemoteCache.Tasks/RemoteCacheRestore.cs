@@ -79,13 +79,7 @@ public sealed class RemoteCacheRestore : CacheTaskBase
         RestoreOutcome outcome;
         try
         {
-            using var timeout = TimeoutSource();
-            outcome = Engine(tiers).RestoreAsync(fingerprint.Value, outputs, timeout.Token).GetAwaiter().GetResult();
-            if (outcome.Status == RestoreStatus.Hit && tiers.RemoteEntry is { } entry)
-            {
-                // A remote hit fills the local tier (its chunks were kept as they arrived).
-                tiers.KeepLocallyAsync(outcome.EntryKey!, entry, timeout.Token).GetAwaiter().GetResult();
-            }
+            outcome = RestoreFromTiers(tiers, fingerprint, outputs);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or OperationCanceledException or CacheUnavailableException)
         {
@@ -212,12 +206,7 @@ public sealed class RemoteCacheRestore : CacheTaskBase
                 case LeaseDecision.Restore:
                     Log.LogMessage(MessageImportance.Normal, "RemoteCache: {0} {1} was built by another builder while this one waited {2:0.0} s.",
                         ProjectName, Step, result.Waited.TotalSeconds);
-                    using (var timeout = TimeoutSource())
-                    {
-                        var restored = Engine(tiers).RestoreAsync(fingerprint.Value, outputs, timeout.Token).GetAwaiter().GetResult();
-                        if (restored.Status == RestoreStatus.Hit && tiers.RemoteEntry is { } entry) tiers.KeepLocallyAsync(restored.EntryKey!, entry, timeout.Token).GetAwaiter().GetResult();
-                        return restored;
-                    }
+                    return RestoreFromTiers(tiers, fingerprint, outputs);
                 default:
                     Log.LogMessage(MessageImportance.High, "RemoteCache: {0} {1}: gave up waiting for another builder after {2:0} s; building.",
                         ProjectName, Step, result.Waited.TotalSeconds);
@@ -229,6 +218,18 @@ public sealed class RemoteCacheRestore : CacheTaskBase
             ReportLockError(e);
             return missed;
         }
+    }
+
+    /// <summary>Restores the entry from the first tier that has it; a remote hit fills the local tier (its chunks were kept as they arrived).</summary>
+    private RestoreOutcome RestoreFromTiers(TieredStore tiers, Fingerprint fingerprint, IReadOnlyList<StepOutput> outputs)
+    {
+        using var timeout = TimeoutSource();
+        var outcome = Engine(tiers).RestoreAsync(fingerprint.Value, outputs, timeout.Token).GetAwaiter().GetResult();
+        if (outcome.Status == RestoreStatus.Hit && tiers.RemoteEntry is { } entry)
+        {
+            tiers.KeepLocallyAsync(outcome.EntryKey!, entry, timeout.Token).GetAwaiter().GetResult();
+        }
+        return outcome;
     }
 
     /// <summary>Digests of earlier builds, so unchanged files are not read again (a read-only build only reads them).</summary>

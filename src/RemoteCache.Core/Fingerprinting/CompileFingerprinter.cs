@@ -57,10 +57,12 @@ public static partial class CompileFingerprinter
 
         // Hashing is most of the cost when digests are not remembered yet (a node's first project): spread it over
         // the cores; the list keeps the inputs' order whatever order the digests arrive in.
-        var digests = new string[inputs.Files.Count];
+        var fullPaths = inputs.Files.Select(f => f.Kind == InputFileKind.Name ? "" : Path.GetFullPath(f.Path, projectDir)).ToArray();
+        var digests = new string[fullPaths.Length];
         try
         {
-            Parallel.For(0, digests.Length, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, i => digests[i] = Digest(inputs, i, projectDir, sourceNames));
+            Parallel.For(0, digests.Length, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount },
+                i => digests[i] = Digest(inputs.Files[i].Kind, fullPaths[i], inputs.IgnoreSourceRevision, sourceNames));
         }
         catch (AggregateException e)
         {
@@ -75,28 +77,22 @@ public static partial class CompileFingerprinter
                 list.Add(new(file.Category + ":" + sourceNames.NormalizeText(file.Path), MetadataText("", file.Metadata)));
                 continue;
             }
-            var full = Path.GetFullPath(file.Path, projectDir);
-            var name = file.Kind == InputFileKind.Source ? sourceNames.Normalize(full) : contentNames.Normalize(full);
+            var name = file.Kind == InputFileKind.Source ? sourceNames.Normalize(fullPaths[i]) : contentNames.Normalize(fullPaths[i]);
             list.Add(new(file.Category + ":" + name, MetadataText(digests[i], file.Metadata)));
         }
 
         return new Fingerprint(Hash(list), list);
     }
 
-    /// <summary>The digest of input <paramref name="index"/>'s content (empty for name-only inputs).</summary>
-    private static string Digest(CompileInputs inputs, int index, string projectDir, PathNormalizer sourceNames)
+    /// <summary>The digest of an input's content (empty for name-only inputs).</summary>
+    private static string Digest(InputFileKind kind, string full, bool ignoreSourceRevision, PathNormalizer sourceNames) => kind switch
     {
-        var file = inputs.Files[index];
-        if (file.Kind == InputFileKind.Name) return "";
-        var full = Path.GetFullPath(file.Path, projectDir);
-        return file.Kind switch
-        {
-            InputFileKind.EditorConfig => Sha256Digest.Of(sourceNames.NormalizeText(File.ReadAllText(full))),
-            InputFileKind.SourceLink => Sha256Digest.Of(sourceNames.NormalizeText(
-                inputs.IgnoreSourceRevision ? CommitSha().Replace(File.ReadAllText(full), "{commit}") : File.ReadAllText(full))),
-            _ => FileDigestCache.Get(full),
-        };
-    }
+        InputFileKind.Name => "",
+        InputFileKind.EditorConfig => Sha256Digest.Of(sourceNames.NormalizeText(File.ReadAllText(full))),
+        InputFileKind.SourceLink => Sha256Digest.Of(sourceNames.NormalizeText(
+            ignoreSourceRevision ? CommitSha().Replace(File.ReadAllText(full), "{commit}") : File.ReadAllText(full))),
+        _ => FileDigestCache.Get(full),
+    };
 
     private static string MetadataText(string digest, IReadOnlyList<KeyValuePair<string, string>> metadata)
     {

@@ -262,9 +262,8 @@ public sealed class RemoteCacheRestore : CacheTaskBase
 
     private void Replay(CompilerWarning warning)
     {
-        var file = string.IsNullOrEmpty(warning.File) ? null : Path.GetFullPath(Path.Combine(ProjectDirectory, warning.File));
-        // The compiler reports start positions only (unless ErrorEndLocation); replay the same text.
-        Log.LogWarning(null, warning.Code, null, file, warning.Line, warning.Column, 0, 0, warning.Message);
+        var file = string.IsNullOrEmpty(warning.File) ? warning.Origin : Path.GetFullPath(Path.Combine(ProjectDirectory, warning.File));
+        Log.LogWarning(null, warning.Code, null, file, warning.Line, warning.Column, warning.EndLine, warning.EndColumn, warning.Message);
     }
 
     /// <summary>Metadata that describes how an input is used rather than what it is (set by the SDK's targets).</summary>

@@ -4,6 +4,7 @@ using RemoteCache.Core.Engine;
 using RemoteCache.Core.Explaining;
 using RemoteCache.Core.Locking;
 using RemoteCache.Core.Storage;
+using RemoteCache.Tasks.Compiler;
 
 namespace RemoteCache.Tasks;
 
@@ -18,8 +19,8 @@ public sealed class RemoteCacheSave : CacheTaskBase
     /// <summary>Full paths of the step's outputs, metadata Role.</summary>
     [Required] public ITaskItem[] Outputs { get; set; } = [];
 
-    /// <summary>The compiler's SARIF log (ErrorLog property value; a ",version=" suffix is allowed).</summary>
-    public string ErrorLog { get; set; } = "";
+    /// <summary>The step is a compile whose warnings the compiler task recorded (see Compiler/CompilerTaskFactory.cs).</summary>
+    public bool CompilerWarnings { get; set; }
 
     protected override bool ExecuteCore()
     {
@@ -60,22 +61,18 @@ public sealed class RemoteCacheSave : CacheTaskBase
         }
 
         IReadOnlyList<CompilerWarning> warnings = [];
-        var sarif = SarifLog.PathOf(ErrorLog);
-        if (sarif.Length > 0)
+        if (CompilerWarnings)
         {
-            var sarifPath = Path.GetFullPath(sarif, ProjectDirectory);
-            try
-            {
-                var log = SarifLog.Read(sarifPath, ProjectDirectory);
-                if (log.HasErrors) return true;
-                warnings = log.Warnings;
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Text.Json.JsonException)
+            var assembly = outputs.FirstOrDefault(o => o.Role == "assembly");
+            if (assembly is null
+                || BuildEngine4.UnregisterTaskObject(CompileDiagnostics.Key(assembly.FullPath), RegisteredTaskObjectLifetime.Build) is not CompileDiagnostics diagnostics)
             {
                 // Without the warnings a hit could not replay them: better not to save than to hide them later.
-                Log.LogMessage(MessageImportance.Normal, "RemoteCache: cannot read the compiler log '{0}' ({1}); not saving.", sarifPath, e.Message);
+                Log.LogMessage(MessageImportance.Normal, "RemoteCache: the compiler's warnings for {0} were not recorded; not saving.", ProjectName);
                 return true;
             }
+            if (diagnostics.HasErrors) return true;
+            warnings = diagnostics.Warnings.Select(ToCompilerWarning).ToList();
         }
 
         var total = outputs.Sum(o => new FileInfo(o.FullPath).Length);
@@ -153,5 +150,14 @@ public sealed class RemoteCacheSave : CacheTaskBase
             // The entry is saved; without the index a later miss only has less to compare with.
             Log.LogMessage(MessageImportance.Low, "RemoteCache: could not update the index of {0} {1} ({2}).", ProjectName, Step, e.Message);
         }
+    }
+
+    /// <summary>A warning as the compiler task logged it; a full path is kept relative to the project so a hit elsewhere can replay it.</summary>
+    private CompilerWarning ToCompilerWarning(BuildWarningEventArgs e)
+    {
+        var rooted = !string.IsNullOrEmpty(e.File) && Path.IsPathFullyQualified(e.File);
+        var file = rooted ? Path.GetRelativePath(ProjectDirectory, e.File).Replace('\\', '/') : null;
+        var origin = rooted || string.IsNullOrEmpty(e.File) ? null : e.File;
+        return new CompilerWarning(e.Code ?? "", e.Message ?? "", file, e.LineNumber, e.ColumnNumber, e.EndLineNumber, e.EndColumnNumber, origin);
     }
 }

@@ -48,7 +48,8 @@ public static class ManifestValidator
         {
             // Replayed into the log with a file name that MSBuild resolves: no control characters, no absurd lengths.
             if (warning is null || warning.Code is null || warning.Message is null || warning.Line < 0 || warning.Column < 0
-                || !IsPlainText(warning.Code) || !IsPlainText(warning.File))
+                || warning.EndLine < 0 || warning.EndColumn < 0
+                || !IsPlainText(warning.Code) || !IsPlainText(warning.File) || !IsPlainText(warning.Origin))
             {
                 throw new CorruptEntryException($"entry {id} has a malformed warning");
             }

@@ -11,7 +11,7 @@ namespace RemoteCache.Core.Fingerprinting;
 public static partial class CompileFingerprinter
 {
     /// <summary>Bumped whenever the meaning of a fingerprint changes, so old entries simply stop matching.</summary>
-    public const string FormatVersion = "remotecache-compile-v2";
+    public const string FormatVersion = "remotecache-compile-v3";
 
     public static Fingerprint Compute(CompileInputs inputs)
     {

@@ -41,11 +41,6 @@ internal static partial class Report
             Target(text, $"warm remote tier ({remote}) ≤ 1.6 × no-op", Median(Scenarios.WarmRemote(remote)) / noOp, r => r <= 1.6, "×");
         }
         Target(text, "empty cache ≤ 5% slower than the cold build without the SDK", Median(Scenarios.ColdEmpty) / cold, r => r <= 1.05, "×");
-        if (results.ContainsKey(Scenarios.ColdErrorLog))
-        {
-            // Not a target: the part of the empty-cache overhead that is the compiler's own work for the error log.
-            Target(text, "(for reference) the compiler's error log alone, × the cold build without the SDK", Median(Scenarios.ColdErrorLog) / cold, r => r <= 1.05, "×");
-        }
         foreach (var remote in options.Remotes)
         {
             // Not a target of the issue: how much pushing every compile to a remote adds to a cold build (one run).
@@ -54,11 +49,6 @@ internal static partial class Report
         Target(text, "fingerprinting a 100-file project, warm digest memory (a new node, journal read included): median < 10 ms", fingerprint.NewNodeMedianMs, ms => ms < 10, "ms");
         Target(text, "the SDK adds < 50 MB to an MSBuild node's peak working set (cold, empty cache)", PeakMb(Scenarios.ColdEmpty) - PeakMb(Scenarios.ColdWithout), mb => mb < 50, "MB");
         text.AppendLine();
-        if (results.ContainsKey(Scenarios.ColdErrorLog))
-        {
-            text.AppendLine("The SDK points the compiler's ErrorLog at a SARIF file so that a hit can replay the original compile's warnings. With an error log, Roslyn also runs the analyzers whose diagnostics are Info (without one it skips them: the severity filter in CommonCompiler) and times every analyzer; the row \"with a compiler error log\" measures that cost without the SDK.");
-            text.AppendLine();
-        }
         foreach (var scenario in new[] { Scenarios.ColdEmpty, Scenarios.WarmLocal })
         {
             var perProject = results.TryGetValue(scenario, out var runs)

@@ -15,7 +15,6 @@ internal sealed class Scenarios(BenchOptions options, BuildRunner runner, BenchT
     public IReadOnlyDictionary<string, List<BuildMeasurement>> Results => _results;
 
     public const string ColdWithout = "cold build without the SDK";
-    public const string ColdErrorLog = "cold build without the SDK, with a compiler error log (SARIF)";
     public const string ColdEmpty = "cold build with the SDK, empty cache";
     public const string WarmLocal = "clean checkout, warm local tier";
     public const string NoOp = "no-op incremental build";
@@ -32,13 +31,6 @@ internal sealed class Scenarios(BenchOptions options, BuildRunner runner, BenchT
         {
             tree.Clean(withSdk: false);
             Measure(ColdWithout, tree.Build(runner, withSdk: false, []));
-            if (tree.HasFeatureBranch)
-            {
-                // What the SDK's warning capture costs on its own: the error log it asks the compiler for. Only in a
-                // generated tree, where the log's relative path lands in obj/ and `git clean` removes it.
-                tree.Clean(withSdk: false);
-                Measure(ColdErrorLog, tree.Build(runner, withSdk: false, ["-p:ErrorLog=obj/remotecache-bench.sarif,version=2.1"]));
-            }
             tree.Clean(withSdk: true);
             warmCache = NewCache();
             Measure(ColdEmpty, tree.Build(runner, withSdk: true, [$"-p:CacheLocalDir={warmCache}"]));

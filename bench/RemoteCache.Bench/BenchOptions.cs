@@ -22,6 +22,9 @@ internal sealed record BenchOptions
     public int Projects { get; init; } = 50;
     public int FilesPerProject { get; init; } = 60;
     public int Repeat { get; init; } = 3;
+
+    /// <summary>Builds of a few seconds (warm tiers, no-op) vary by a tenth from run to run: they run more often.</summary>
+    public int FastRepeat => Repeat * 2 + 1;
     public IReadOnlyList<string> Remotes { get; init; } = ["file", "s3", "azblob", "oci", "redis"];
     public string? Report { get; init; }
     public bool FingerprintOnly { get; init; }

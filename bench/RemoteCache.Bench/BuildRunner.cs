@@ -21,6 +21,8 @@ internal sealed class BuildRunner(string nugetPackages)
     public BuildMeasurement Build(string solution, string summaryFolder, IEnumerable<string> properties, IReadOnlyDictionary<string, string?>? environment = null)
     {
         var summary = Path.Combine(summaryFolder, $"summary-{Interlocked.Increment(ref _builds)}.jsonl");
+        // Dirty pages of the last build (its outputs, a clean's deletions) are written back before the clock starts.
+        using (var sync = Process.Start("sync")) sync.WaitForExit();
         var info = new ProcessStartInfo("dotnet")
         {
             WorkingDirectory = Path.GetDirectoryName(solution)!,

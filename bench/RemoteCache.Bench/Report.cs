@@ -18,7 +18,7 @@ internal static partial class Report
 
         var text = new StringBuilder();
         text.AppendLine(Heading).AppendLine();
-        text.AppendLine(Invariant($"{DateTime.UtcNow:yyyy-MM-dd}, .NET SDK {sdkVersion}, {Environment.ProcessorCount} cores, {shape}; every scenario run {options.Repeat} times (median shown), each build a fresh `dotnet build` with MSBuild node reuse off. Ratios are to the no-op incremental build (the floor) and to the cold build without the SDK, measured in the same run."));
+        text.AppendLine(Invariant($"{DateTime.UtcNow:yyyy-MM-dd}, .NET SDK {sdkVersion}, {Environment.ProcessorCount} cores, {shape}; cold builds and branch switches run {options.Repeat} times, warm tiers and the no-op build {options.FastRepeat} times (median shown), each build a fresh `dotnet build` with MSBuild node reuse off, after `sync` so that no build pays for the last one's writes. Ratios are to the no-op incremental build (the floor) and to the cold build without the SDK, measured in the same run."));
         text.AppendLine();
         text.AppendLine("| scenario | median (s) | × no-op | × cold without SDK | runs (s) | compiles hit / missed (last run) | peak node memory (MB) |");
         text.AppendLine("|---|---|---|---|---|---|---|");

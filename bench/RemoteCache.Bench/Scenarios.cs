@@ -35,7 +35,7 @@ internal sealed class Scenarios(BenchOptions options, BuildRunner runner, BenchT
             warmCache = NewCache();
             Measure(ColdEmpty, tree.Build(runner, withSdk: true, [$"-p:CacheLocalDir={warmCache}"]));
         }
-        for (var i = 0; i < options.Repeat; i++)
+        for (var i = 0; i < options.FastRepeat; i++)
         {
             tree.Clean(withSdk: true);
             Measure(WarmLocal, tree.Build(runner, withSdk: true, [$"-p:CacheLocalDir={warmCache}"]));
@@ -49,7 +49,7 @@ internal sealed class Scenarios(BenchOptions options, BuildRunner runner, BenchT
             // Fills the remote; measured once: what saving to a remote costs a cold build (a push yields its node to other
             // projects but finishes before its own project does).
             Measure(ColdPushing(remote), tree.Build(runner, withSdk: true, Remote(NewCache()), environment));
-            for (var i = 0; i < options.Repeat; i++)
+            for (var i = 0; i < options.FastRepeat; i++)
             {
                 tree.Clean(withSdk: true);
                 Measure(WarmRemote(remote), tree.Build(runner, withSdk: true, Remote(NewCache()), environment));

@@ -238,6 +238,26 @@ public abstract class CacheTaskBase : MSBuildTask, ICancelableTask
 
     private string RemoteDownKey() => "RemoteCache.RemoteDown:" + CacheUrl;
 
+    /// <summary>The node's prefetcher for this build's tiers, if a project started one.</summary>
+    protected EntryPrefetcher? FindPrefetcher() => BuildEngine4.GetRegisteredTaskObject(PrefetcherKey(), RegisteredTaskObjectLifetime.Build) as EntryPrefetcher;
+
+    /// <summary>The node's prefetcher for this build's tiers, made on first use; null without a usable remote.</summary>
+    protected EntryPrefetcher? OpenPrefetcher(Core.Engine.CacheMode mode)
+    {
+        if (FindPrefetcher() is { } open) return open;
+        using var tiers = OpenTiers(mode);
+        if (tiers.Remote is not { } remote) return null;
+        // Disposed by MSBuild at the end of the build, which stops prefetches still running.
+        var prefetcher = new EntryPrefetcher(OpenLocal(), remote, PrefetchTimeout);
+        BuildEngine4.RegisterTaskObject(PrefetcherKey(), prefetcher, RegisteredTaskObjectLifetime.Build, allowEarlyCollection: false);
+        return prefetcher;
+    }
+
+    private string PrefetcherKey() => "RemoteCache.Prefetcher:" + CacheLocalDir + "\n" + CacheUrl;
+
+    /// <summary>How long a prefetch may run; a restore waiting for it gives up with the restore's own time limit.</summary>
+    private static readonly TimeSpan PrefetchTimeout = TimeSpan.FromMinutes(2);
+
     /// <summary>
     /// Logs a warning once per MSBuild node and build for the same subject (an unwritable folder would otherwise
     /// warn in every project); later occurrences are low-importance messages.

@@ -103,8 +103,8 @@ public sealed class RemoteCacheRestore : CacheTaskBase
                 foreach (var warning in outcome.Manifest!.Warnings) Replay(warning);
                 if (tiers.EntryFromRemote)
                 {
-                    Log.LogMessage(MessageImportance.High, "RemoteCache: {0} {1} restored from cache ({2}, {3} downloaded) [{4}]",
-                        ProjectName, Step, tier, ByteSize.Format(moved), fingerprint.Short);
+                    Log.LogMessage(MessageImportance.High, "RemoteCache: {0} {1} restored from cache ({2}, {3} downloaded{4}) [{5}]",
+                        ProjectName, Step, tier, ByteSize.Format(moved), tiers.EntryPrefetched ? ", prefetched" : "", fingerprint.Short);
                 }
                 else
                 {
@@ -224,12 +224,39 @@ public sealed class RemoteCacheRestore : CacheTaskBase
     private RestoreOutcome RestoreFromTiers(TieredStore tiers, Fingerprint fingerprint, IReadOnlyList<StepOutput> outputs)
     {
         using var timeout = TimeoutSource();
+        UsePrefetch(tiers, fingerprint, timeout.Token);
         var outcome = Engine(tiers).RestoreAsync(fingerprint.Value, outputs, timeout.Token).GetAwaiter().GetResult();
         if (outcome.Status == RestoreStatus.Hit && tiers.RemoteEntry is { } entry)
         {
             tiers.KeepLocallyAsync(outcome.EntryKey!, entry, timeout.Token).GetAwaiter().GetResult();
         }
         return outcome;
+    }
+
+    /// <summary>
+    /// Waits for the prefetch of this project's step (<see cref="RemoteCachePrefetch"/>) if it fetches the entry this
+    /// restore looks up, and hands its entry to the tiers; its chunks are in the local tier by then.
+    /// </summary>
+    private void UsePrefetch(TieredStore tiers, Fingerprint fingerprint, CancellationToken cancellationToken)
+    {
+        if (tiers.Remote is null || FindPrefetcher()?.Find(ProjectName, Step) is not { } prefetch) return;
+        var keys = Policy.Namespaces.Read.Select(space => Core.Entries.EntryKeys.For(space, fingerprint.Value)).ToList();
+        var result = prefetch.ForAsync(keys, cancellationToken).GetAwaiter().GetResult();
+        if (result is null) return;
+        if (result.RemoteFailure is { } failure)
+        {
+            // Warned about once by ReportRemoteError, as if this restore had met it.
+            tiers.MarkRemoteFailed(failure);
+        }
+        else if (result.Problem is { } problem)
+        {
+            Log.LogMessage(MessageImportance.Low, "RemoteCache: prefetching {0} {1} stopped early ({2}); the restore reads the remote itself.", ProjectName, Step, Mask(problem));
+        }
+        if (result.Entry is { } entry)
+        {
+            Log.LogMessage(MessageImportance.Normal, "RemoteCache: {0} {1} was prefetched ({2} chunks in {3:0} ms).", ProjectName, Step, result.ChunksFetched, result.Elapsed.TotalMilliseconds);
+            tiers.OfferPrefetched(result.Key!, entry, result.BytesDownloaded);
+        }
     }
 
     /// <summary>Digests of earlier builds, so unchanged files are not read again (a read-only build only reads them).</summary>

@@ -38,6 +38,8 @@ public sealed class RemoteTierTests
         Assert.False(compiler.WasInvoked);
         Assert.All(SampleSolution.Projects, p => Assert.Equal("hit-remote", machineB.CompileResults.GetValueOrDefault(p)));
         Assert.Contains($"restored from cache ({backend},", machineB.Output);
+        // Each project's entry was fetched while its build started, and its restore used what was fetched.
+        Assert.All(SampleSolution.Projects, p => Assert.Matches($@"{p} compile restored from cache \({backend}, [^)]* downloaded, prefetched\)", machineB.Output));
         Assert.Equal(machineA.Warnings("CS0168").Count, machineB.Warnings("CS0168").Count);
         OutputSnapshot.AssertIdentical(outputs, OutputSnapshot.Take(clone));
 

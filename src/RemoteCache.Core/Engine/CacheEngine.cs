@@ -79,20 +79,17 @@ public sealed class CacheEngine(ICacheStore store, EntryPolicy? policy = null)
             return new RestoreOutcome(RestoreStatus.UnsafeOutputs, Reason: escape, EntryKey: key);
         }
 
-        var staged = new List<(string Temp, string Final)>();
+        var staged = manifest.Files.Select(f => byRole[f.Name].FullPath).Select(final => (Temp: final + ".remotecache-" + Guid.NewGuid().ToString("N")[..8], Final: final)).ToList();
         var ready = false;
         try
         {
-            foreach (var file in manifest.Files)
+            // Every file at once, sharing one bound on transfers: a remote hit then costs one round of chunk
+            // requests rather than one per file.
+            using var transfers = new SemaphoreSlim(MaxTransfers);
+            var missing = await Task.WhenAll(manifest.Files.Select((file, i) => WriteFileAsync(file, staged[i].Temp, transfers, cancellationToken))).ConfigureAwait(false);
+            if (missing.FirstOrDefault(m => m is not null) is { } absent)
             {
-                var final = byRole[file.Name].FullPath;
-                var temp = final + ".remotecache-" + Guid.NewGuid().ToString("N")[..8];
-                staged.Add((temp, final));
-                var missing = await WriteFileAsync(file, temp, cancellationToken).ConfigureAwait(false);
-                if (missing is not null)
-                {
-                    return new RestoreOutcome(RestoreStatus.Incomplete, Reason: $"the entry names chunk {missing[..12]}, which the store does not have", EntryKey: key);
-                }
+                return new RestoreOutcome(RestoreStatus.Incomplete, Reason: $"the entry names chunk {absent[..12]}, which the store does not have", EntryKey: key);
             }
             ready = true;
         }
@@ -216,7 +213,7 @@ public sealed class CacheEngine(ICacheStore store, EntryPolicy? policy = null)
     }
 
     /// <summary>Writes one file from its chunks; returns the digest of a missing chunk, or null when written and verified.</summary>
-    private async Task<string?> WriteFileAsync(EntryFile file, string path, CancellationToken cancellationToken)
+    private async Task<string?> WriteFileAsync(EntryFile file, string path, SemaphoreSlim transfers, CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         using var hash = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
@@ -232,8 +229,18 @@ public sealed class CacheEngine(ICacheStore store, EntryPolicy? policy = null)
                 {
                     var count = Math.Min(FetchWindow, file.Chunks.Count - start);
                     Array.Clear(stored);
-                    await Parallel.ForEachAsync(Enumerable.Range(0, count), Transfers(cancellationToken),
-                        async (i, token) => stored[i] = await store.GetChunkAsync(file.Chunks[start + i].Digest, token).ConfigureAwait(false)).ConfigureAwait(false);
+                    await Parallel.ForEachAsync(Enumerable.Range(0, count), Transfers(cancellationToken), async (i, token) =>
+                    {
+                        await transfers.WaitAsync(token).ConfigureAwait(false);
+                        try
+                        {
+                            stored[i] = await store.GetChunkAsync(file.Chunks[start + i].Digest, token).ConfigureAwait(false);
+                        }
+                        finally
+                        {
+                            transfers.Release();
+                        }
+                    }).ConfigureAwait(false);
                     var absent = Array.FindIndex(stored, 0, count, b => b is null);
                     if (absent >= 0) return file.Chunks[start + absent].Digest;
 
@@ -270,7 +277,9 @@ public sealed class CacheEngine(ICacheStore store, EntryPolicy? policy = null)
 
     /// <summary>Bounded parallelism for chunk transfers: enough to hide round trips, few enough for a shared server.</summary>
     private static ParallelOptions Transfers(CancellationToken cancellationToken) =>
-        new() { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken };
+        new() { MaxDegreeOfParallelism = MaxTransfers, CancellationToken = cancellationToken };
+
+    private const int MaxTransfers = 8;
 
     private static void DeleteAll(IEnumerable<string> paths)
     {

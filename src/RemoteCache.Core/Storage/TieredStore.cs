@@ -19,6 +19,7 @@ public sealed class TieredStore(LocalDiskStore? local, ICacheStore? remote, Tier
     /// </summary>
     private readonly ConcurrentDictionary<string, bool> _remoteHas = remoteHas ?? new(StringComparer.Ordinal);
     private volatile Exception? _remoteError;
+    private (string Key, byte[] Bytes, long Downloaded)? _prefetched;
     private long _bytesDownloaded;
     private long _bytesPushed;
     private int _chunksPushed;
@@ -31,6 +32,9 @@ public sealed class TieredStore(LocalDiskStore? local, ICacheStore? remote, Tier
 
     /// <summary>Whether the last entry read came from the remote tier.</summary>
     public bool EntryFromRemote { get; private set; }
+
+    /// <summary>Whether the last entry read from the remote tier was one a prefetch had read (<see cref="OfferPrefetched"/>).</summary>
+    public bool EntryPrefetched { get; private set; }
 
     /// <summary>The bytes of the last entry read from the remote tier, to be kept locally after a successful restore.</summary>
     public byte[]? RemoteEntry { get; private set; }
@@ -47,11 +51,21 @@ public sealed class TieredStore(LocalDiskStore? local, ICacheStore? remote, Tier
     public async Task<byte[]?> GetEntryAsync(string fingerprint, CancellationToken cancellationToken)
     {
         EntryFromRemote = false;
+        EntryPrefetched = false;
         RemoteEntry = null;
         if (local is not null && access.ReadLocal)
         {
             var bytes = await local.GetEntryAsync(fingerprint, cancellationToken).ConfigureAwait(false);
             if (bytes is not null) return bytes;
+        }
+        if (remote is not null && access.ReadRemote && _prefetched is { } prefetched && prefetched.Key == fingerprint)
+        {
+            _prefetched = null;
+            EntryFromRemote = true;
+            EntryPrefetched = true;
+            RemoteEntry = prefetched.Bytes;
+            Interlocked.Add(ref _bytesDownloaded, prefetched.Downloaded);
+            return prefetched.Bytes;
         }
         if (!RemoteUsable || !access.ReadRemote) return null;
         byte[]? fromRemote;
@@ -73,6 +87,15 @@ public sealed class TieredStore(LocalDiskStore? local, ICacheStore? remote, Tier
         }
         return fromRemote;
     }
+
+    /// <summary>
+    /// An entry that a prefetch (<see cref="Engine.EntryPrefetcher"/>) already read from the remote tier, with the bytes
+    /// it downloaded for it: the next read of that key takes it as a remote read instead of asking the remote again.
+    /// </summary>
+    public void OfferPrefetched(string key, byte[] bytes, long downloaded) => _prefetched = (key, bytes, downloaded);
+
+    /// <summary>Records a failure of the remote seen elsewhere (a prefetch), so this store does not wait for it again.</summary>
+    public void MarkRemoteFailed(Exception error) => Interlocked.CompareExchange(ref _remoteError, error, null);
 
     public async Task PutEntryAsync(string fingerprint, byte[] manifest, CancellationToken cancellationToken)
     {

@@ -1,0 +1,153 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using RemoteCache.Core.Entries;
+using RemoteCache.Core.Explaining;
+using RemoteCache.Core.Storage;
+
+namespace RemoteCache.Core.Engine;
+
+/// <summary>
+/// Fetches into the local tier, in the background, the chunks of the entry a project's step most likely needs: the
+/// newest one the remote's index for that project names. Started when a project's build starts, while its references
+/// still build, so that its restore later finds the chunks local instead of waiting on the remote. Best effort: a
+/// prefetch that fails or guessed wrong only means the restore fetches what it needs itself. One per MSBuild node and
+/// build; disposing it stops what is still running.
+/// </summary>
+public sealed class EntryPrefetcher(LocalDiskStore local, ICacheStore remote, TimeSpan timeout) : IDisposable
+{
+    /// <summary>Projects prefetched at once: each already fetches its chunks in parallel.</summary>
+    private const int ProjectsAtOnce = 2;
+
+    private const int ChunksAtOnce = 8;
+
+    private readonly SemaphoreSlim _gate = new(ProjectsAtOnce);
+    private readonly CancellationTokenSource _stop = new();
+    private readonly ConcurrentDictionary<string, EntryPrefetch> _started = new(StringComparer.Ordinal);
+
+    /// <summary>Starts the prefetch for a project's step, unless one was started in this build; returns whether it did.</summary>
+    public bool Start(string project, string step)
+    {
+        var prefetch = new EntryPrefetch();
+        if (!_started.TryAdd(Key(project, step), prefetch)) return false;
+        // A free slot is taken at once, so that a restore right after this finds the prefetch running, not queued.
+        var slot = _gate.Wait(0) && prefetch.TryRun();
+        _ = Task.Run(() => RunAsync(prefetch, project, step, slot));
+        return true;
+    }
+
+    /// <summary>The prefetch started for a project's step in this build, if any.</summary>
+    public EntryPrefetch? Find(string project, string step) => _started.GetValueOrDefault(Key(project, step));
+
+    public void Dispose()
+    {
+        _stop.Cancel();
+        // Writes are atomic (a temporary name, then a rename), so a prefetch stopped midway leaves nothing half-written.
+    }
+
+    private static string Key(string project, string step) => step + "\n" + project;
+
+    private async Task RunAsync(EntryPrefetch prefetch, string project, string step, bool slot)
+    {
+        var clock = Stopwatch.StartNew();
+        using var tiers = new TieredStore(local, remote, new TierAccess(ReadLocal: true, WriteLocal: true, ReadRemote: true, WriteRemote: false));
+        string? key = null;
+        byte[]? entry = null;
+        int fetched = 0;
+        string? problem = null;
+        Exception? remoteFailure = null;
+        try
+        {
+            using var limit = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
+            limit.CancelAfter(timeout);
+            var token = limit.Token;
+            if (!slot) await _gate.WaitAsync(token).ConfigureAwait(false);
+            try
+            {
+                // The restore came first and reads the remote itself.
+                if (!slot && !prefetch.TryRun()) return;
+                try
+                {
+                    var index = await remote.GetEntryAsync(ProjectIndex.KeyOf(project, step), token).ConfigureAwait(false);
+                    key = index is null ? null : ProjectIndex.TryParse(index)?.Entries.FirstOrDefault()?.Key;
+                    // A key the local tier already has is restored from there: nothing to fetch.
+                    if (key is not null && File.Exists(local.EntryPath(key))) key = null;
+                    prefetch.KeyFound.TrySetResult(key);
+                    if (key is null) return;
+                    entry = await remote.GetEntryAsync(key, token).ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is CacheUnavailableException or HttpRequestException or IOException or TimeoutException
+                                             || (e is OperationCanceledException && !limit.IsCancellationRequested))
+                {
+                    remoteFailure = e;
+                    throw;
+                }
+                if (entry is null) return;
+                var manifest = EntryManifest.ParseStored(entry, key);
+                var missing = new List<string>();
+                foreach (var digest in manifest.Files.SelectMany(f => f.Chunks).Select(c => c.Digest).Distinct(StringComparer.Ordinal))
+                {
+                    if (!await local.HasChunkAsync(digest, token).ConfigureAwait(false)) missing.Add(digest);
+                }
+                // Through the tiers: a remote chunk is kept locally only when its bytes match its digest.
+                await Parallel.ForEachAsync(missing, new ParallelOptions { MaxDegreeOfParallelism = ChunksAtOnce, CancellationToken = token }, async (digest, t) =>
+                {
+                    if (await tiers.GetChunkAsync(digest, t).ConfigureAwait(false) is not null) Interlocked.Increment(ref fetched);
+                }).ConfigureAwait(false);
+                remoteFailure = tiers.RemoteError;
+                problem = remoteFailure?.Message;
+            }
+            finally
+            {
+                _gate.Release();
+            }
+        }
+        catch (Exception e) when (e is CacheUnavailableException or HttpRequestException or IOException or UnauthorizedAccessException
+                                     or OperationCanceledException or TimeoutException or CorruptEntryException)
+        {
+            // Reported by the restore that looks for this prefetch; the restore then reads the remote itself.
+            problem = e.Message;
+        }
+        catch (Exception e)
+        {
+            problem = $"{e.GetType().Name}: {e.Message}";
+        }
+        finally
+        {
+            prefetch.Done.TrySetResult(new PrefetchResult(key, problem is null ? entry : null, fetched, tiers.BytesDownloaded, problem, remoteFailure, clock.Elapsed));
+            prefetch.KeyFound.TrySetResult(key);
+        }
+    }
+}
+
+/// <summary>A prefetch queued, under way or done.</summary>
+public sealed class EntryPrefetch
+{
+    private const int Queued = 0, Running = 1, Abandoned = 2;
+    private int _state;
+
+    internal TaskCompletionSource<string?> KeyFound { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    internal TaskCompletionSource<PrefetchResult> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    internal bool TryRun() => Interlocked.CompareExchange(ref _state, Running, Queued) == Queued;
+
+    /// <summary>
+    /// Waits for the prefetch unless it fetches an entry other than <paramref name="keys"/> (the keys a restore looks
+    /// up): then, and when it has not started yet (it then never will: a restore never queues behind other projects'
+    /// prefetches), null at once. A prefetch that found nothing to fetch or failed ends with a result without a key.
+    /// </summary>
+    public async Task<PrefetchResult?> ForAsync(IReadOnlyCollection<string> keys, CancellationToken cancellationToken)
+    {
+        if (Interlocked.CompareExchange(ref _state, Abandoned, Queued) == Queued) return null;
+        var key = await KeyFound.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        if (key is not null && !keys.Contains(key)) return null;
+        return await Done.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+}
+
+/// <summary>
+/// What a prefetch did: the entry it fetched (null when it failed or found none), how many chunks it brought into the
+/// local tier and how many bytes it downloaded, why it stopped early, and the remote's failure if that was why (the
+/// restore then counts the remote as down rather than wait for the same failure again).
+/// </summary>
+public sealed record PrefetchResult(string? Key, byte[]? Entry, int ChunksFetched, long BytesDownloaded, string? Problem, Exception? RemoteFailure, TimeSpan Elapsed);

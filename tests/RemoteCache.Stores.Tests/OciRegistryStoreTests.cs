@@ -111,6 +111,22 @@ public sealed class OciRegistryStoreTests : StoreContractTests
     }
 
     [Fact]
+    public async Task ASmallEntryIsReadFromItsManifestAloneAndALargeOneFromItsBlob()
+    {
+        var (small, smallFingerprint) = Blob(50_000);
+        var (large, largeFingerprint) = Blob(300_000);
+        await Store.PutEntryAsync(smallFingerprint, small, default);
+        await Store.PutEntryAsync(largeFingerprint, large, default);
+
+        // Both entry blobs gone from the repository: only what the manifests embed is left.
+        await Store.DeleteChunkAsync(Sha256Digest.Of(small), default);
+        await Store.DeleteChunkAsync(Sha256Digest.Of(large), default);
+
+        Assert.Equal(small, await Store.GetEntryAsync(smallFingerprint, default));
+        Assert.Null(await Store.GetEntryAsync(largeFingerprint, default));
+    }
+
+    [Fact]
     public async Task AnEntryNamingAMissingChunkIsRefusedByTheRegistry()
     {
         var missing = Blob(10).Digest;

@@ -31,6 +31,9 @@ public sealed partial class OciRegistryStore : ICacheStore, IListableStore
     private const string EmptyDigest = "sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a";
     private static readonly byte[] EmptyJson = "{}"u8.ToArray();
 
+    /// <summary>Entries up to this size are embedded in their manifest; registries accept manifests of 4 MiB.</summary>
+    private const int MaxInlineEntryBytes = 256 * 1024;
+
     private readonly CacheUrl _url;
     private readonly RemoteStoreSettings _settings;
     private readonly string _repository;
@@ -86,9 +89,12 @@ public sealed partial class OciRegistryStore : ICacheStore, IListableStore
         using var response = await SendAsync("GET manifest", () => WithManifestAccept(new HttpRequestMessage(HttpMethod.Get, Path($"manifests/{tag}"))), cancellationToken).ConfigureAwait(false);
         if (response.StatusCode == HttpStatusCode.NotFound) return null;
         await ExpectAsync(response, "GET manifest", cancellationToken, HttpStatusCode.OK).ConfigureAwait(false);
-        var entryDigest = EntryLayer(await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false));
+        var layer = EntryLayer(await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false));
         // A tag that is not one of our entries (an image pushed by hand, an index): a miss, not an error.
-        if (entryDigest is null) return null;
+        if (layer is not { } found) return null;
+        var (entryDigest, inline) = found;
+        // Embedded in the manifest: one round trip instead of two. Bytes that do not match the digest are ignored.
+        if (inline is not null && "sha256:" + Sha256Digest.Of(inline) == entryDigest) return inline;
         return await GetBlobAsync(entryDigest, StoreLimits.MaxEntryBytes, cancellationToken).ConfigureAwait(false);
     }
 
@@ -102,11 +108,16 @@ public sealed partial class OciRegistryStore : ICacheStore, IListableStore
             if (!await BlobExistsAsync(EmptyDigest, cancellationToken).ConfigureAwait(false)) await PutBlobAsync(EmptyDigest, EmptyJson, cancellationToken).ConfigureAwait(false);
             _emptyBlobPresent = true;
         }
-        var layers = new List<(string MediaType, string Digest, long Size)> { (EntryMediaType, entryDigest, manifest.Length) };
+        // The entry is also embedded in its layer's descriptor (OCI image spec 1.1 "data") when small enough: readers
+        // then need the manifest alone. The blob stays, for tools, garbage collection and readers that ignore "data".
+        var layers = new List<(string MediaType, string Digest, long Size, byte[]? Data)>
+        {
+            (EntryMediaType, entryDigest, manifest.Length, manifest.Length <= MaxInlineEntryBytes ? manifest : null),
+        };
         foreach (var (digest, storedSize) in ChunksOf(manifest))
         {
             var size = storedSize > 0 ? storedSize : await BlobSizeAsync(digest, cancellationToken).ConfigureAwait(false);
-            layers.Add((ChunkMediaType, "sha256:" + digest, size));
+            layers.Add((ChunkMediaType, "sha256:" + digest, size, null));
         }
         var body = ImageManifest(fingerprint, layers);
         using var response = await SendAsync("PUT manifest", () =>
@@ -437,18 +448,21 @@ public sealed partial class OciRegistryStore : ICacheStore, IListableStore
     private static string BlobDigest(string digest) =>
         Sha256Digest.IsValid(digest) ? "sha256:" + digest : throw new ArgumentException($"'{digest}' is not a SHA-256 digest.", nameof(digest));
 
-    /// <summary>The digest of the entry layer of one of our manifests ("sha256:…"), or null for anything else.</summary>
-    private string? EntryLayer(byte[] manifest) =>
-        Layers(manifest).Where(l => l.MediaType == EntryMediaType).Select(l => "sha256:" + l.Digest).FirstOrDefault();
+    /// <summary>The entry layer of one of our manifests: its digest ("sha256:…") and the bytes embedded in it, or null for anything else.</summary>
+    private (string Digest, byte[]? Inline)? EntryLayer(byte[] manifest) =>
+        Layers(manifest).Where(l => l.MediaType == EntryMediaType).Select(l => (Digest: "sha256:" + l.Digest, l.Inline)).Cast<(string, byte[]?)?>().FirstOrDefault();
 
     /// <summary>The chunk layers of one of our manifests.</summary>
     private IEnumerable<(string Digest, long Size)> ChunkLayers(byte[] manifest) =>
         Layers(manifest).Where(l => l.MediaType == ChunkMediaType).Select(l => (l.Digest, l.Size));
 
-    /// <summary>The layers of a manifest that name a SHA-256 blob: media type, hex digest, size (0 when not stated).</summary>
-    private List<(string MediaType, string Digest, long Size)> Layers(byte[] manifest)
+    /// <summary>
+    /// The layers of a manifest that name a SHA-256 blob: media type, hex digest, size (0 when not stated), and the
+    /// content embedded in the descriptor ("data", base64), if any and decodable.
+    /// </summary>
+    private List<(string MediaType, string Digest, long Size, byte[]? Inline)> Layers(byte[] manifest)
     {
-        var found = new List<(string, string, long)>();
+        var found = new List<(string, string, long, byte[]?)>();
         try
         {
             using var json = JsonDocument.Parse(manifest);
@@ -462,7 +476,8 @@ public sealed partial class OciRegistryStore : ICacheStore, IListableStore
                     && text.StartsWith("sha256:", StringComparison.Ordinal) && Sha256Digest.IsValid(text["sha256:".Length..]))
                 {
                     var size = layer.TryGetProperty("size", out var stated) && stated.ValueKind == JsonValueKind.Number && stated.TryGetInt64(out var bytes) ? bytes : 0;
-                    found.Add((type.GetString()!, text["sha256:".Length..], size));
+                    var inline = layer.TryGetProperty("data", out var data) && data.ValueKind == JsonValueKind.String && data.TryGetBytesFromBase64(out var decoded) ? decoded : null;
+                    found.Add((type.GetString()!, text["sha256:".Length..], size, inline));
                 }
             }
             return found;
@@ -503,7 +518,7 @@ public sealed partial class OciRegistryStore : ICacheStore, IListableStore
         return chunks;
     }
 
-    private static byte[] ImageManifest(string fingerprint, List<(string MediaType, string Digest, long Size)> layers)
+    private static byte[] ImageManifest(string fingerprint, List<(string MediaType, string Digest, long Size, byte[]? Data)> layers)
     {
         using var stream = new MemoryStream();
         using (var json = new Utf8JsonWriter(stream))
@@ -518,12 +533,13 @@ public sealed partial class OciRegistryStore : ICacheStore, IListableStore
             json.WriteNumber("size", EmptyJson.Length);
             json.WriteEndObject();
             json.WriteStartArray("layers");
-            foreach (var (mediaType, digest, size) in layers)
+            foreach (var (mediaType, digest, size, data) in layers)
             {
                 json.WriteStartObject();
                 json.WriteString("mediaType", mediaType);
                 json.WriteString("digest", digest);
                 json.WriteNumber("size", size);
+                if (data is not null) json.WriteBase64String("data", data);
                 json.WriteEndObject();
             }
             json.WriteEndArray();

@@ -313,11 +313,23 @@ public sealed class RemoteCacheRestore : CacheTaskBase
             metadata.Where(m => m.Value.Length > 0).ToList());
     }
 
+    /// <summary>
+    /// Input files that do not exist (an optional file a target names, a compiler file another toolset lacks) are not
+    /// part of the fingerprint; as MSBuild's Exists(), a folder counts. Checked here rather than by item batching in
+    /// the targets, which cost more than the whole fingerprint on a warm build.
+    /// </summary>
+    private static bool Exists(ITaskItem item)
+    {
+        if (item.GetMetadata("Kind") == nameof(InputFileKind.Name)) return true;
+        var path = item.GetMetadata("FullPath");
+        return File.Exists(path) || Directory.Exists(path);
+    }
+
     private CompileInputs ToInputs() => new()
     {
         ProjectDirectory = ProjectDirectory,
         Properties = Properties.Select(p => KeyValuePair.Create(p.ItemSpec, p.GetMetadata("Value"))).ToList(),
-        Files = InputFiles.Select(ToInputFile).ToList(),
+        Files = InputFiles.Where(Exists).Select(ToInputFile).ToList(),
         Outputs = Outputs.Select(o => new OutputFile(o.GetMetadata("Role"), o.GetMetadata("FullPath"))).ToList(),
         PathMap = PathMap,
         NuGetPackageRoot = NuGetPackageRoot,

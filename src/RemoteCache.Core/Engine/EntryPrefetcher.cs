@@ -8,10 +8,10 @@ namespace RemoteCache.Core.Engine;
 
 /// <summary>
 /// Fetches into the local tier, in the background, the chunks of the entry a project's step most likely needs: the
-/// newest one the remote's index for that project names. Started when a project's build starts, while its references
-/// still build, so that its restore later finds the chunks local instead of waiting on the remote. Best effort: a
-/// prefetch that fails or guessed wrong only means the restore fetches what it needs itself. One per MSBuild node and
-/// build; disposing it stops what is still running.
+/// newest one the project's index in either tier names (<see cref="ProjectIndex.ReadAsync"/>). Started when a project's
+/// build starts, while its references still build, so that its restore later finds the chunks local instead of waiting
+/// on the remote. Best effort: a prefetch that fails or guessed wrong only means the restore fetches what it needs
+/// itself. One per MSBuild node and build; disposing it stops what is still running.
 /// </summary>
 public sealed class EntryPrefetcher(LocalDiskStore local, ICacheStore remote, TimeSpan timeout) : IDisposable
 {
@@ -54,7 +54,6 @@ public sealed class EntryPrefetcher(LocalDiskStore local, ICacheStore remote, Ti
         byte[]? entry = null;
         int fetched = 0;
         string? problem = null;
-        Exception? remoteFailure = null;
         try
         {
             using var limit = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
@@ -65,22 +64,13 @@ public sealed class EntryPrefetcher(LocalDiskStore local, ICacheStore remote, Ti
             {
                 // The restore came first and reads the remote itself.
                 if (!slot && !prefetch.TryRun()) return;
-                try
-                {
-                    var index = await remote.GetEntryAsync(ProjectIndex.KeyOf(project, step), token).ConfigureAwait(false);
-                    key = index is null ? null : ProjectIndex.TryParse(index)?.Entries.FirstOrDefault()?.Key;
-                    // A key the local tier already has is restored from there: nothing to fetch.
-                    if (key is not null && File.Exists(local.EntryPath(key))) key = null;
-                    prefetch.KeyFound.TrySetResult(key);
-                    if (key is null) return;
-                    entry = await remote.GetEntryAsync(key, token).ConfigureAwait(false);
-                }
-                catch (Exception e) when (e is CacheUnavailableException or HttpRequestException or IOException or TimeoutException
-                                             || (e is OperationCanceledException && !limit.IsCancellationRequested))
-                {
-                    remoteFailure = e;
-                    throw;
-                }
+                // Remote failures end up in tiers.RemoteError (reads return nothing after one), taken in the finally below.
+                var newest = (await ProjectIndex.ReadAsync(tiers, project, step, token).ConfigureAwait(false)).FirstOrDefault()?.Key;
+                // A key the local tier already has is restored from there: nothing to fetch.
+                key = newest is not null && !File.Exists(local.EntryPath(newest)) ? newest : null;
+                prefetch.KeyFound.TrySetResult(key);
+                if (key is null) return;
+                entry = await tiers.GetEntryAsync(key, token).ConfigureAwait(false);
                 if (entry is null) return;
                 var manifest = EntryManifest.ParseStored(entry, key);
                 var missing = new List<string>();
@@ -93,8 +83,6 @@ public sealed class EntryPrefetcher(LocalDiskStore local, ICacheStore remote, Ti
                 {
                     if (await tiers.GetChunkAsync(digest, t).ConfigureAwait(false) is not null) Interlocked.Increment(ref fetched);
                 }).ConfigureAwait(false);
-                remoteFailure = tiers.RemoteError;
-                problem = remoteFailure?.Message;
             }
             finally
             {
@@ -113,7 +101,9 @@ public sealed class EntryPrefetcher(LocalDiskStore local, ICacheStore remote, Ti
         }
         finally
         {
-            prefetch.Done.TrySetResult(new PrefetchResult(key, problem is null ? entry : null, fetched, tiers.BytesDownloaded, problem, remoteFailure, clock.Elapsed));
+            problem ??= tiers.RemoteError?.Message;
+            // Done before KeyFound: a restore that sees no key takes the result (a failure) without waiting.
+            prefetch.Done.TrySetResult(new PrefetchResult(key, problem is null ? entry : null, fetched, tiers.BytesDownloaded, problem, tiers.RemoteError, clock.Elapsed));
             prefetch.KeyFound.TrySetResult(key);
         }
     }

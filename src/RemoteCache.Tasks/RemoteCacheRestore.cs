@@ -298,38 +298,30 @@ public sealed class RemoteCacheRestore : CacheTaskBase
 
     /// <summary>
     /// FingerprintMetadata="all" (pack inputs: package path, build action, target framework, …) takes every custom
-    /// metadata of the item, sorted by name; otherwise only what the compiler reads.
+    /// metadata of the item, sorted by name; otherwise only what the compiler reads. Null for an input file that does
+    /// not exist (an optional file a target names, a compiler file another toolset lacks): it is not part of the
+    /// fingerprint. As MSBuild's Exists(), a folder counts. Checked here rather than by item batching in the targets,
+    /// which cost more than the whole fingerprint on a warm build.
     /// </summary>
-    private static InputFile ToInputFile(ITaskItem item)
+    private static InputFile? ToInputFile(ITaskItem item)
     {
         var kind = Enum.TryParse<InputFileKind>(item.GetMetadata("Kind"), out var parsed) ? parsed : InputFileKind.Content;
+        var path = kind == InputFileKind.Name ? item.ItemSpec : item.GetMetadata("FullPath");
+        if (kind != InputFileKind.Name && !File.Exists(path) && !Directory.Exists(path)) return null;
         var metadata = string.Equals(item.GetMetadata("FingerprintMetadata"), "all", StringComparison.OrdinalIgnoreCase)
             ? item.CloneCustomMetadata().Keys.Cast<string>()
                 .Where(name => !OwnMetadata.Contains(name))
                 .Select(name => KeyValuePair.Create(name, item.GetMetadata(name)))
                 .OrderBy(m => m.Key, StringComparer.Ordinal)
             : RelevantMetadata.Select(m => KeyValuePair.Create(m, item.GetMetadata(m)));
-        return new InputFile(item.GetMetadata("Category"), kind, kind == InputFileKind.Name ? item.ItemSpec : item.GetMetadata("FullPath"),
-            metadata.Where(m => m.Value.Length > 0).ToList());
-    }
-
-    /// <summary>
-    /// Input files that do not exist (an optional file a target names, a compiler file another toolset lacks) are not
-    /// part of the fingerprint; as MSBuild's Exists(), a folder counts. Checked here rather than by item batching in
-    /// the targets, which cost more than the whole fingerprint on a warm build.
-    /// </summary>
-    private static bool Exists(ITaskItem item)
-    {
-        if (item.GetMetadata("Kind") == nameof(InputFileKind.Name)) return true;
-        var path = item.GetMetadata("FullPath");
-        return File.Exists(path) || Directory.Exists(path);
+        return new InputFile(item.GetMetadata("Category"), kind, path, metadata.Where(m => m.Value.Length > 0).ToList());
     }
 
     private CompileInputs ToInputs() => new()
     {
         ProjectDirectory = ProjectDirectory,
         Properties = Properties.Select(p => KeyValuePair.Create(p.ItemSpec, p.GetMetadata("Value"))).ToList(),
-        Files = InputFiles.Where(Exists).Select(ToInputFile).ToList(),
+        Files = InputFiles.Select(ToInputFile).OfType<InputFile>().ToList(),
         Outputs = Outputs.Select(o => new OutputFile(o.GetMetadata("Role"), o.GetMetadata("FullPath"))).ToList(),
         PathMap = PathMap,
         NuGetPackageRoot = NuGetPackageRoot,

@@ -56,6 +56,27 @@ public sealed class EntryPrefetcherTests : IDisposable
     }
 
     [Fact]
+    public async Task ARemoteChunkThatFailsItsDigestCheckIsNeitherKeptNorCounted()
+    {
+        var (key, _) = await PushAsync("Lib", "newest", TestData.Random(90_000, 3));
+        var chunks = Directory.GetFiles(_remote.Root, "*.zst", SearchOption.AllDirectories);
+        Assert.True(chunks.Length > 1);
+        var damaged = chunks[0];
+        var bytes = File.ReadAllBytes(damaged);
+        bytes[^1] ^= 0xFF;
+        File.WriteAllBytes(damaged, bytes);
+        using var prefetcher = new EntryPrefetcher(_local, _remote, Wait);
+        prefetcher.Start("Lib", "compile");
+
+        var result = await prefetcher.Find("Lib", "compile")!.ForAsync([key], default).WaitAsync(Wait);
+
+        Assert.NotNull(result);
+        Assert.Equal(chunks.Length - 1, result.ChunksFetched);
+        Assert.Equal(chunks.Length - 1, Directory.GetFiles(_local.Root, "*.zst", SearchOption.AllDirectories).Length);
+        Assert.False(await _local.HasChunkAsync(Path.GetFileNameWithoutExtension(damaged), default));
+    }
+
+    [Fact]
     public async Task ARestoreOfAnotherEntryDoesNotWaitForThePrefetch()
     {
         var (older, _) = await PushAsync("Lib", "older", TestData.Text(20_000));

@@ -78,10 +78,15 @@ public sealed class EntryPrefetcher(LocalDiskStore local, ICacheStore remote, Ti
                 {
                     if (!await local.HasChunkAsync(digest, token).ConfigureAwait(false)) missing.Add(digest);
                 }
-                // Through the tiers: a remote chunk is kept locally only when its bytes match its digest.
+                // Through the tiers: a remote chunk is kept locally only when its bytes match its digest, so only
+                // chunks the local tier has afterwards count as fetched.
                 await Parallel.ForEachAsync(missing, new ParallelOptions { MaxDegreeOfParallelism = ChunksAtOnce, CancellationToken = token }, async (digest, t) =>
                 {
-                    if (await tiers.GetChunkAsync(digest, t).ConfigureAwait(false) is not null) Interlocked.Increment(ref fetched);
+                    if (await tiers.GetChunkAsync(digest, t).ConfigureAwait(false) is not null
+                        && await local.HasChunkAsync(digest, t).ConfigureAwait(false))
+                    {
+                        Interlocked.Increment(ref fetched);
+                    }
                 }).ConfigureAwait(false);
             }
             finally

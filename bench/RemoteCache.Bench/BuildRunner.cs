@@ -4,8 +4,11 @@ using RemoteCache.Core.Engine;
 
 namespace RemoteCache.Bench;
 
-/// <summary>One measured `dotnet build`: wall time, peak memory of its nodes, and what the cache did.</summary>
-internal sealed record BuildMeasurement(double Seconds, long PeakBytes, IReadOnlyList<SummaryRecord> Records)
+/// <summary>
+/// One measured `dotnet build`: wall time, CPU time of all its processes and of the loopback servers meanwhile (null
+/// where it cannot be measured), peak memory of its nodes, and what the cache did.
+/// </summary>
+internal sealed record BuildMeasurement(double Seconds, double? CpuSeconds, double? ServerCpuSeconds, long PeakBytes, IReadOnlyList<SummaryRecord> Records)
 {
     public int Count(string result) => Records.Count(r => r.Step == "compile" && r.Result == result);
 }
@@ -45,7 +48,11 @@ internal sealed class BuildRunner(string nugetPackages)
             else info.Environment[key] = value;
         }
 
+        using var cpu = BuildCpuGroup.TryCreate($"remotecache-bench-{Environment.ProcessId}-{_builds}");
+        cpu?.Wrap(info);
+
         var output = new StringBuilder();
+        var serversBefore = ServerCpu.Seconds();
         var clock = Stopwatch.StartNew();
         using var process = new Process { StartInfo = info };
         process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (output) output.AppendLine(e.Data); };
@@ -66,7 +73,8 @@ internal sealed class BuildRunner(string nugetPackages)
             peak = sampler.PeakBytes;
         }
         var seconds = clock.Elapsed.TotalSeconds;
+        var servers = ServerCpu.Seconds() - serversBefore;
         if (process.ExitCode != 0) throw new InvalidOperationException($"dotnet build {solution} failed ({process.ExitCode}):\n{output}");
-        return new BuildMeasurement(seconds, peak, File.Exists(summary) ? SummaryLog.Read(summary) : []);
+        return new BuildMeasurement(seconds, cpu?.SecondsWhenDone(), servers, peak, File.Exists(summary) ? SummaryLog.Read(summary) : []);
     }
 }

@@ -93,7 +93,7 @@ internal sealed class Scenarios(BenchOptions options, BuildRunner runner, BenchT
     {
         if (!_results.TryGetValue(scenario, out var list)) _results[scenario] = list = [];
         list.Add(measurement);
-        Console.WriteLine($"  {scenario}: {measurement.Seconds:0.0} s, {measurement.Count("hit-local") + measurement.Count("hit-remote")} hits, {measurement.Count("miss")} misses, peak {measurement.PeakBytes >> 20} MB");
+        Console.WriteLine($"  {scenario}: {measurement.Seconds:0.0} s, {(measurement.CpuSeconds is { } cpu ? $"{cpu:0.0} s CPU, " : "")}{measurement.Count("hit-local") + measurement.Count("hit-remote")} hits, {measurement.Count("miss")} misses, peak {measurement.PeakBytes >> 20} MB");
     }
 }
 

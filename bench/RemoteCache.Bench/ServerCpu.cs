@@ -1,0 +1,33 @@
+namespace RemoteCache.Bench;
+
+/// <summary>
+/// CPU seconds the loopback servers (tests/infra/test-services.sh, one process each, named by a pid file) have used
+/// so far: a warm remote build shares this machine's cores with the server it reads from, which a build against a
+/// real remote would not.
+/// </summary>
+internal static class ServerCpu
+{
+    /// <summary>Linux's USER_HZ: the unit of /proc/&lt;pid&gt;/stat's times on every architecture .NET runs on.</summary>
+    private const double TicksPerSecond = 100;
+
+    public static double? Seconds()
+    {
+        if (Environment.GetEnvironmentVariable("TEST_SERVICES_DIR") is not { Length: > 0 } folder || !Directory.Exists(folder)) return null;
+        double total = 0;
+        foreach (var pidFile in Directory.EnumerateFiles(folder, "*.pid"))
+        {
+            try
+            {
+                var stat = File.ReadAllText($"/proc/{File.ReadAllText(pidFile).Trim()}/stat");
+                // "pid (comm) state ppid …": utime and stime are fields 14 and 15, the 12th and 13th after the comm.
+                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                total += (long.Parse(fields[11]) + long.Parse(fields[12])) / TicksPerSecond;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException)
+            {
+                // A server that is not running (or a pid file being rewritten): it used no CPU for this build.
+            }
+        }
+        return total;
+    }
+}

@@ -1,3 +1,8 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json.Nodes;
+using RemoteCache.Core.Chunking;
+using RemoteCache.Core.Entries;
 using RemoteCache.Core.Remote;
 using RemoteCache.Core.Storage;
 using Xunit;
@@ -104,6 +109,34 @@ public sealed class OciBearerRegistryStoreTests : StoreContractTests
         Assert.Contains(OciFakeRegistry.User, error.Message);
         Assert.Contains("DENIED", error.Message);
         Assert.DoesNotContain(OciFakeRegistry.Password, error.Message);
+    }
+
+    [Fact]
+    public async Task ChunkBytesEmbeddedInAManifestThatDoNotMatchTheirDigestAreIgnored()
+    {
+        var (stored, digest) = ChunkCodec.Encode(RandomNumberGenerator.GetBytes(5_000));
+        var fingerprint = Blob(1).Digest;
+        var entry = new EntryManifest
+        {
+            Step = "compile",
+            Project = "P",
+            Fingerprint = fingerprint,
+            Files = [new EntryFile("assembly", 5_000, new string('0', 64), [new ChunkRef(digest, 5_000) { StoredSize = stored.Length }])],
+        };
+        await Store.PutChunkAsync(digest, stored, default);
+        await Store.PutEntryAsync(fingerprint, entry.ToBytes(), default);
+        _registry.EditManifest(fingerprint, bytes =>
+        {
+            var manifest = JsonNode.Parse(bytes)!;
+            var layer = manifest["layers"]!.AsArray().Single(l => (string?)l!["digest"] == "sha256:" + digest)!;
+            Assert.NotNull(layer["data"]);
+            layer["data"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(stored.Length));
+            return Encoding.UTF8.GetBytes(manifest.ToJsonString());
+        });
+
+        using var reader = Open();
+        Assert.Equal(entry.ToBytes(), await reader.GetEntryAsync(fingerprint, default));
+        Assert.Equal(stored, await reader.GetChunkAsync(digest, default));
     }
 
     [Fact]

@@ -55,6 +55,9 @@ public sealed class OciFakeRegistry : IDisposable
     /// <summary>"token" (Docker's token spec) or "access_token" (OAuth2 style).</summary>
     public string TokenField { get; set; } = "token";
 
+    /// <summary>Rewrites the manifest a tag names, as a registry that corrupts what it stores would.</summary>
+    public void EditManifest(string tag, Func<byte[], byte[]> edit) => _manifests[_tags[tag]] = edit(_manifests[_tags[tag]]);
+
     /// <summary>Expires every token handed out so far: the next request meets a 401 again.</summary>
     public void ExpireTokens() => _tokens.Clear();
 

@@ -127,6 +127,34 @@ public sealed class OciRegistryStoreTests : StoreContractTests
     }
 
     [Fact]
+    public async Task SmallChunksAreReadFromTheEntrysManifestAloneAndLargeOnesFromTheirBlobs()
+    {
+        var (small, smallDigest) = ChunkCodec.Encode(RandomNumberGenerator.GetBytes(20_000));
+        var (large, largeDigest) = ChunkCodec.Encode(RandomNumberGenerator.GetBytes(100_000));
+        var fingerprint = Blob(1).Digest;
+        var entry = new EntryManifest
+        {
+            Step = "compile",
+            Project = "P",
+            Fingerprint = fingerprint,
+            Files = [new EntryFile("assembly", 120_000, new string('0', 64), [new ChunkRef(smallDigest, 20_000) { StoredSize = small.Length }, new ChunkRef(largeDigest, 100_000) { StoredSize = large.Length }])],
+        };
+        await Store.PutChunkAsync(smallDigest, small, default);
+        await Store.PutChunkAsync(largeDigest, large, default);
+        await Store.PutEntryAsync(fingerprint, entry.ToBytes(), default);
+
+        // Both chunk blobs gone from the repository: only what the manifest embeds is left.
+        await Store.DeleteChunkAsync(smallDigest, default);
+        await Store.DeleteChunkAsync(largeDigest, default);
+
+        using var reader = CreateStore();
+        Assert.Null(await reader.GetChunkAsync(smallDigest, default));
+        Assert.Equal(entry.ToBytes(), await reader.GetEntryAsync(fingerprint, default));
+        Assert.Equal(small, await reader.GetChunkAsync(smallDigest, default));
+        Assert.Null(await reader.GetChunkAsync(largeDigest, default));
+    }
+
+    [Fact]
     public async Task AnEntryNamingAMissingChunkIsRefusedByTheRegistry()
     {
         var missing = Blob(10).Digest;

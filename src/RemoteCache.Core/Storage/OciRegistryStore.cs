@@ -18,6 +18,8 @@ namespace RemoteCache.Core.Storage;
 /// with the fingerprint, with artifactType <see cref="ArtifactType"/>; its layers are the entry document and every
 /// chunk it names, so the registry refuses it until all chunks are there (entries are written last by
 /// construction), garbage collection keeps what entries use, and skopeo or oras can inspect or copy an entry.
+/// The entry document and small chunks are also embedded in their layers' descriptors (OCI image spec 1.1 "data"), so
+/// that a reader usually needs the manifest alone: one round trip per entry instead of one per chunk.
 /// </summary>
 public sealed partial class OciRegistryStore : ICacheStore, IListableStore
 {
@@ -34,6 +36,15 @@ public sealed partial class OciRegistryStore : ICacheStore, IListableStore
     /// <summary>Entries up to this size are embedded in their manifest; registries accept manifests of 4 MiB.</summary>
     private const int MaxInlineEntryBytes = 256 * 1024;
 
+    /// <summary>Chunks up to this stored size are embedded in the manifests of entries that name them.</summary>
+    private const int MaxInlineChunkBytes = 64 * 1024;
+
+    /// <summary>All bytes embedded in one manifest, entry included: 1.4 MiB as base64, far below the 4 MiB limit.</summary>
+    private const int MaxInlineManifestBytes = 1024 * 1024;
+
+    /// <summary>What this store may hold in memory of <see cref="_pushed"/> and of <see cref="_pulled"/>, each.</summary>
+    private const long ChunkMemoryBytes = 8 << 20;
+
     private readonly CacheUrl _url;
     private readonly RemoteStoreSettings _settings;
     private readonly string _repository;
@@ -46,6 +57,10 @@ public sealed partial class OciRegistryStore : ICacheStore, IListableStore
     private readonly string? _password;
     // The empty config blob is the same for every entry: check (and upload) it once per store.
     private volatile bool _emptyBlobPresent;
+    // Small chunks this store uploaded, to embed in the entry pushed after them (the engine pushes chunks first).
+    private readonly ChunkMemory _pushed = new(ChunkMemoryBytes);
+    // Chunks embedded in manifests this store read, which the chunk reads that follow an entry's read then find here.
+    private readonly ChunkMemory _pulled = new(ChunkMemoryBytes);
 
     public OciRegistryStore(CacheUrl url, RemoteStoreSettings settings)
     {
@@ -89,13 +104,16 @@ public sealed partial class OciRegistryStore : ICacheStore, IListableStore
         using var response = await SendAsync("GET manifest", () => WithManifestAccept(new HttpRequestMessage(HttpMethod.Get, Path($"manifests/{tag}"))), cancellationToken).ConfigureAwait(false);
         if (response.StatusCode == HttpStatusCode.NotFound) return null;
         await ExpectAsync(response, "GET manifest", cancellationToken, HttpStatusCode.OK).ConfigureAwait(false);
-        var layer = EntryLayer(await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false));
+        var layers = Layers(await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false));
         // A tag that is not one of our entries (an image pushed by hand, an index): a miss, not an error.
-        if (layer is not { } found) return null;
-        var (entryDigest, inline) = found;
-        // Embedded in the manifest: one round trip instead of two. Bytes that do not match the digest are ignored.
-        if (inline is not null && "sha256:" + Sha256Digest.Of(inline) == entryDigest) return inline;
-        return await GetBlobAsync(entryDigest, StoreLimits.MaxEntryBytes, cancellationToken).ConfigureAwait(false);
+        if (layers.FirstOrDefault(l => l.MediaType == EntryMediaType) is not { Digest: not null } entryLayer) return null;
+        // Embedded bytes that do not match their digest are ignored: the blob is read instead.
+        foreach (var chunk in layers.Where(l => l.MediaType == ChunkMediaType && l.Inline is not null))
+        {
+            if (Sha256Digest.Of(chunk.Inline!) == chunk.Digest) _pulled.Add(chunk.Digest, chunk.Inline!);
+        }
+        if (entryLayer.Inline is { } inline && Sha256Digest.Of(inline) == entryLayer.Digest) return inline;
+        return await GetBlobAsync("sha256:" + entryLayer.Digest, StoreLimits.MaxEntryBytes, cancellationToken).ConfigureAwait(false);
     }
 
     public async Task PutEntryAsync(string fingerprint, byte[] manifest, CancellationToken cancellationToken)
@@ -110,14 +128,19 @@ public sealed partial class OciRegistryStore : ICacheStore, IListableStore
         }
         // The entry is also embedded in its layer's descriptor (OCI image spec 1.1 "data") when small enough: readers
         // then need the manifest alone. The blob stays, for tools, garbage collection and readers that ignore "data".
+        var inlineEntry = manifest.Length <= MaxInlineEntryBytes;
         var layers = new List<(string MediaType, string Digest, long Size, byte[]? Data)>
         {
-            (EntryMediaType, entryDigest, manifest.Length, manifest.Length <= MaxInlineEntryBytes ? manifest : null),
+            (EntryMediaType, entryDigest, manifest.Length, inlineEntry ? manifest : null),
         };
+        var budget = MaxInlineManifestBytes - (inlineEntry ? manifest.Length : 0);
         foreach (var (digest, storedSize) in ChunksOf(manifest))
         {
             var size = storedSize > 0 ? storedSize : await BlobSizeAsync(digest, cancellationToken).ConfigureAwait(false);
-            layers.Add((ChunkMediaType, "sha256:" + digest, size, null));
+            // Only chunks this store uploaded are at hand; one that was in the registry already is read as a blob.
+            var data = _pushed.Get(digest) is { } pushed && pushed.Length <= budget ? pushed : null;
+            budget -= data?.Length ?? 0;
+            layers.Add((ChunkMediaType, "sha256:" + digest, size, data));
         }
         var body = ImageManifest(fingerprint, layers);
         using var response = await SendAsync("PUT manifest", () =>
@@ -142,14 +165,20 @@ public sealed partial class OciRegistryStore : ICacheStore, IListableStore
     }
 
     public Task<byte[]?> GetChunkAsync(string digest, CancellationToken cancellationToken) =>
-        // Not verified here: the engine checks every chunk it reads against its digest.
-        GetBlobAsync(BlobDigest(digest), StoreLimits.MaxChunkBytes, cancellationToken);
+        _pulled.Get(digest) is { } embedded
+            ? Task.FromResult<byte[]?>(embedded)
+            // Not verified here: the engine checks every chunk it reads against its digest.
+            : GetBlobAsync(BlobDigest(digest), StoreLimits.MaxChunkBytes, cancellationToken);
 
     public Task<bool> HasChunkAsync(string digest, CancellationToken cancellationToken) => BlobExistsAsync(BlobDigest(digest), cancellationToken);
 
-    public Task PutChunkAsync(string digest, byte[] compressed, CancellationToken cancellationToken) =>
+    public async Task PutChunkAsync(string digest, byte[] compressed, CancellationToken cancellationToken)
+    {
         // No HEAD first: the engine asked HasChunk just before, and uploading an existing blob again succeeds.
-        PutBlobAsync(BlobDigest(digest), compressed, cancellationToken);
+        await PutBlobAsync(BlobDigest(digest), compressed, cancellationToken).ConfigureAwait(false);
+        // The registry accepted the bytes under this digest, so they are what the descriptor will name.
+        if (compressed.Length <= MaxInlineChunkBytes) _pushed.Add(digest, compressed);
+    }
 
     public async Task DeleteChunkAsync(string digest, CancellationToken cancellationToken)
     {
@@ -447,10 +476,6 @@ public sealed partial class OciRegistryStore : ICacheStore, IListableStore
     /// <summary>Chunk digests go into URLs: anything but 64 lowercase hex characters is a caller bug.</summary>
     private static string BlobDigest(string digest) =>
         Sha256Digest.IsValid(digest) ? "sha256:" + digest : throw new ArgumentException($"'{digest}' is not a SHA-256 digest.", nameof(digest));
-
-    /// <summary>The entry layer of one of our manifests: its digest ("sha256:…") and the bytes embedded in it, or null for anything else.</summary>
-    private (string Digest, byte[]? Inline)? EntryLayer(byte[] manifest) =>
-        Layers(manifest).Where(l => l.MediaType == EntryMediaType).Select(l => (Digest: "sha256:" + l.Digest, l.Inline)).Cast<(string, byte[]?)?>().FirstOrDefault();
 
     /// <summary>The chunk layers of one of our manifests.</summary>
     private IEnumerable<(string Digest, long Size)> ChunkLayers(byte[] manifest) =>

@@ -10,9 +10,16 @@ namespace RemoteCache.Bench;
 internal sealed class Scenarios(BenchOptions options, BuildRunner runner, BenchTree tree)
 {
     private readonly Dictionary<string, List<BuildMeasurement>> _results = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, List<double>> _toNoOp = new(StringComparer.Ordinal);
     private int _caches;
 
     public IReadOnlyDictionary<string, List<BuildMeasurement>> Results => _results;
+
+    /// <summary>
+    /// Per warm scenario, each build's time over the no-op build run right after it: the machine's speed drifts over
+    /// minutes, and a ratio of two builds a few seconds apart cancels that drift.
+    /// </summary>
+    public IReadOnlyDictionary<string, List<double>> PairedToNoOp => _toNoOp;
 
     public const string ColdWithout = "cold build without the SDK";
     public const string ColdEmpty = "cold build with the SDK, empty cache";
@@ -38,8 +45,7 @@ internal sealed class Scenarios(BenchOptions options, BuildRunner runner, BenchT
         for (var i = 0; i < options.FastRepeat; i++)
         {
             tree.Clean(withSdk: true);
-            Measure(WarmLocal, tree.Build(runner, withSdk: true, [$"-p:CacheLocalDir={warmCache}"]));
-            Measure(NoOp, tree.Build(runner, withSdk: true, [$"-p:CacheLocalDir={warmCache}"]));
+            MeasureWithNoOp(WarmLocal, tree.Build(runner, withSdk: true, [$"-p:CacheLocalDir={warmCache}"]), warmCache);
         }
         foreach (var remote in options.Remotes)
         {
@@ -52,7 +58,8 @@ internal sealed class Scenarios(BenchOptions options, BuildRunner runner, BenchT
             for (var i = 0; i < options.FastRepeat; i++)
             {
                 tree.Clean(withSdk: true);
-                Measure(WarmRemote(remote), tree.Build(runner, withSdk: true, Remote(NewCache()), environment));
+                var cache = NewCache();
+                MeasureWithNoOp(WarmRemote(remote), tree.Build(runner, withSdk: true, Remote(cache), environment), cache);
             }
         }
         if (tree.HasFeatureBranch) BranchSwitches(warmCache);
@@ -88,6 +95,16 @@ internal sealed class Scenarios(BenchOptions options, BuildRunner runner, BenchT
     }
 
     private string NewCache() => Path.Combine(options.Work, "caches", $"c{++_caches}");
+
+    /// <summary>Records a warm build, then builds again (the no-op build, local tier only, as a user's next build) and records that too.</summary>
+    private void MeasureWithNoOp(string scenario, BuildMeasurement warm, string localCache)
+    {
+        Measure(scenario, warm);
+        var noOp = tree.Build(runner, withSdk: true, [$"-p:CacheLocalDir={localCache}"]);
+        Measure(NoOp, noOp);
+        if (!_toNoOp.TryGetValue(scenario, out var ratios)) _toNoOp[scenario] = ratios = [];
+        ratios.Add(warm.Seconds / noOp.Seconds);
+    }
 
     private void Measure(string scenario, BuildMeasurement measurement)
     {

@@ -116,13 +116,7 @@ public sealed class OciBearerRegistryStoreTests : StoreContractTests
     {
         var (stored, digest) = ChunkCodec.Encode(RandomNumberGenerator.GetBytes(5_000));
         var fingerprint = Blob(1).Digest;
-        var entry = new EntryManifest
-        {
-            Step = "compile",
-            Project = "P",
-            Fingerprint = fingerprint,
-            Files = [new EntryFile("assembly", 5_000, new string('0', 64), [new ChunkRef(digest, 5_000) { StoredSize = stored.Length }])],
-        };
+        var entry = EntryOf(fingerprint, new ChunkRef(digest, 5_000) { StoredSize = stored.Length });
         await Store.PutChunkAsync(digest, stored, default);
         await Store.PutEntryAsync(fingerprint, entry.ToBytes(), default);
         _registry.EditManifest(fingerprint, bytes =>

@@ -132,13 +132,7 @@ public sealed class OciRegistryStoreTests : StoreContractTests
         var (small, smallDigest) = ChunkCodec.Encode(RandomNumberGenerator.GetBytes(20_000));
         var (large, largeDigest) = ChunkCodec.Encode(RandomNumberGenerator.GetBytes(100_000));
         var fingerprint = Blob(1).Digest;
-        var entry = new EntryManifest
-        {
-            Step = "compile",
-            Project = "P",
-            Fingerprint = fingerprint,
-            Files = [new EntryFile("assembly", 120_000, new string('0', 64), [new ChunkRef(smallDigest, 20_000) { StoredSize = small.Length }, new ChunkRef(largeDigest, 100_000) { StoredSize = large.Length }])],
-        };
+        var entry = EntryOf(fingerprint, new ChunkRef(smallDigest, 20_000) { StoredSize = small.Length }, new ChunkRef(largeDigest, 100_000) { StoredSize = large.Length });
         await Store.PutChunkAsync(smallDigest, small, default);
         await Store.PutChunkAsync(largeDigest, large, default);
         await Store.PutEntryAsync(fingerprint, entry.ToBytes(), default);
@@ -231,13 +225,7 @@ public sealed class OciRegistryStoreTests : StoreContractTests
         var (stored, digest) = ChunkCodec.Encode(RandomNumberGenerator.GetBytes(20_000));
         var fingerprint = Blob(1).Digest;
         // StoredSize 0: an entry written before sizes were recorded.
-        var entry = new EntryManifest
-        {
-            Step = "compile",
-            Project = "P",
-            Fingerprint = fingerprint,
-            Files = [new EntryFile("assembly", 20_000, new string('0', 64), [new ChunkRef(digest, 20_000)])],
-        };
+        var entry = EntryOf(fingerprint, new ChunkRef(digest, 20_000));
         await Store.PutChunkAsync(digest, stored, default);
         await Store.PutEntryAsync(fingerprint, entry.ToBytes(), default);
 

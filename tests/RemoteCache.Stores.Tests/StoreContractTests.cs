@@ -24,6 +24,15 @@ public abstract class StoreContractTests : IDisposable
         return (bytes, Sha256Digest.Of(bytes));
     }
 
+    /// <summary>An entry whose one file, an assembly, is made of <paramref name="chunks"/>.</summary>
+    protected static EntryManifest EntryOf(string fingerprint, params ChunkRef[] chunks) => new()
+    {
+        Step = "compile",
+        Project = "P",
+        Fingerprint = fingerprint,
+        Files = [new EntryFile("assembly", chunks.Sum(c => (long)c.Size), new string('0', 64), chunks)],
+    };
+
     [Fact]
     public async Task EntryRoundTrips()
     {

@@ -13,7 +13,7 @@ internal static partial class Report
     {
         double Paired(string scenario) => pairedToNoOp.TryGetValue(scenario, out var ratios) ? MedianOf(ratios) : double.NaN;
         double Median(string scenario) => results.TryGetValue(scenario, out var runs) ? MedianOf(runs.Select(r => r.Seconds)) : double.NaN;
-        // NaN when a run has no CPU time (no writable cgroup): the report then says "not measured".
+        // NaN when a run has no CPU time (no writable cgroup): "–" in the table, "not measured" in the targets.
         double Cpu(string scenario) => results.TryGetValue(scenario, out var runs) && runs.All(r => r.CpuSeconds is not null) ? MedianOf(runs.Select(r => r.CpuSeconds!.Value)) : double.NaN;
         double ServersCpu(string scenario) => results.TryGetValue(scenario, out var runs) && runs.All(r => r.ServerCpuSeconds is not null) ? MedianOf(runs.Select(r => r.ServerCpuSeconds!.Value)) : double.NaN;
         double PeakMb(string scenario) => results.TryGetValue(scenario, out var runs) ? MedianOf(runs.Select(r => (double)r.PeakBytes)) / (1 << 20) : double.NaN;
@@ -22,7 +22,7 @@ internal static partial class Report
 
         var text = new StringBuilder();
         text.AppendLine(Heading).AppendLine();
-        text.AppendLine(Invariant($"{DateTime.UtcNow:yyyy-MM-dd}, .NET SDK {sdkVersion}, {Environment.ProcessorCount} cores, {shape}; cold builds and branch switches run {options.Repeat} times, warm tiers and the no-op build {options.FastRepeat} times (median shown), each build a fresh `dotnet build` with MSBuild node reuse off, after `sync` so that no build pays for the last one's writes. Ratios are to the no-op incremental build (the floor) and to the cold build without the SDK, measured in the same run. Every warm build is followed by a no-op build; \"paired\" is the median over those pairs of the warm build's time over the no-op build's, which cancels the machine's drift over minutes, and is what the targets use. CPU time is user + system of every process of the build (each build runs in a cgroup of its own); the servers' CPU time is what the loopback servers used meanwhile."));
+        text.AppendLine(Invariant($"{DateTime.UtcNow:yyyy-MM-dd}, .NET SDK {sdkVersion}, {Environment.ProcessorCount} cores, {shape}; cold builds and branch switches run {options.Repeat} times, each warm tier {options.FastRepeat} times (median shown), each build a fresh `dotnet build` with MSBuild node reuse off, after `sync` so that no build pays for the last one's writes. Ratios are to the no-op incremental build (the floor) and to the cold build without the SDK, measured in the same run. Every warm build is followed by a no-op build (so the no-op row has a run for each); \"paired\" is the median over those pairs of the warm build's time over the no-op build's, which cancels the machine's drift over minutes, and is what the targets use. CPU time is user + system of every process of the build (each build runs in a cgroup of its own); the servers' CPU time is what the loopback servers used meanwhile."));
         text.AppendLine();
         text.AppendLine("| scenario | median (s) | × no-op | × no-op, paired | × cold without SDK | runs (s) | CPU time, median (s) | servers' CPU time, median (s) | compiles hit / missed (last run) | peak node memory (MB) |");
         text.AppendLine("|---|---|---|---|---|---|---|---|---|---|");

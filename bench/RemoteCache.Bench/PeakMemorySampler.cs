@@ -52,10 +52,7 @@ internal sealed class PeakMemorySampler : IDisposable
             if (!int.TryParse(Path.GetFileName(dir), out var pid)) continue;
             try
             {
-                // /proc/<pid>/stat: "pid (comm) state ppid …"; comm may hold spaces, so split after the last ')'.
-                var stat = File.ReadAllText(Path.Combine(dir, "stat"));
-                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-                parents[pid] = int.Parse(fields[1]);
+                parents[pid] = int.Parse(ProcStat.FieldsAfterName(Path.GetFileName(dir))[1]);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException)
             {

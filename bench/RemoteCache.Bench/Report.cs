@@ -12,10 +12,12 @@ internal static partial class Report
     public static string Render(BenchOptions options, string sdkVersion, string shape, IReadOnlyDictionary<string, List<BuildMeasurement>> results, IReadOnlyDictionary<string, List<double>> pairedToNoOp, FingerprintBench.Result fingerprint)
     {
         double Paired(string scenario) => pairedToNoOp.TryGetValue(scenario, out var ratios) ? MedianOf(ratios) : double.NaN;
+        // NaN when a run lacks the value (CPU time without a writable cgroup): "–" in the table, "not measured" in the targets.
+        double MedianWhereAll(string scenario, Func<BuildMeasurement, double?> value) =>
+            results.TryGetValue(scenario, out var runs) && runs.All(r => value(r) is not null) ? MedianOf(runs.Select(r => value(r)!.Value)) : double.NaN;
+        double Cpu(string scenario) => MedianWhereAll(scenario, r => r.CpuSeconds);
+        double ServersCpu(string scenario) => MedianWhereAll(scenario, r => r.ServerCpuSeconds);
         double Median(string scenario) => results.TryGetValue(scenario, out var runs) ? MedianOf(runs.Select(r => r.Seconds)) : double.NaN;
-        // NaN when a run has no CPU time (no writable cgroup): "–" in the table, "not measured" in the targets.
-        double Cpu(string scenario) => results.TryGetValue(scenario, out var runs) && runs.All(r => r.CpuSeconds is not null) ? MedianOf(runs.Select(r => r.CpuSeconds!.Value)) : double.NaN;
-        double ServersCpu(string scenario) => results.TryGetValue(scenario, out var runs) && runs.All(r => r.ServerCpuSeconds is not null) ? MedianOf(runs.Select(r => r.ServerCpuSeconds!.Value)) : double.NaN;
         double PeakMb(string scenario) => results.TryGetValue(scenario, out var runs) ? MedianOf(runs.Select(r => (double)r.PeakBytes)) / (1 << 20) : double.NaN;
         var noOp = Median(Scenarios.NoOp);
         var cold = Median(Scenarios.ColdWithout);
@@ -32,7 +34,7 @@ internal static partial class Report
             var median = Median(scenario);
             // Builds without the SDK write no summary lines: nothing to count there.
             var compiles = last.Records.Count == 0 && scenario.Contains("without", StringComparison.Ordinal) ? "–" : $"{last.Count("hit-local") + last.Count("hit-remote")} / {last.Count("miss")}";
-            text.AppendLine(Invariant($"| {scenario} | {median:0.0} | {median / noOp:0.00} | {(double.IsNaN(Paired(scenario)) ? "–" : Paired(scenario).ToString("0.00", CultureInfo.InvariantCulture))} | {median / cold:0.00} | {string.Join(", ", runs.Select(r => r.Seconds.ToString("0.0", CultureInfo.InvariantCulture)))} | {Seconds(Cpu(scenario))} | {Seconds(ServersCpu(scenario))} | {compiles} | {PeakMb(scenario):0} |"));
+            text.AppendLine(Invariant($"| {scenario} | {median:0.0} | {median / noOp:0.00} | {Cell(Paired(scenario), "0.00")} | {median / cold:0.00} | {string.Join(", ", runs.Select(r => r.Seconds.ToString("0.0", CultureInfo.InvariantCulture)))} | {Cell(Cpu(scenario), "0.0")} | {Cell(ServersCpu(scenario), "0.0")} | {compiles} | {PeakMb(scenario):0} |"));
         }
         text.AppendLine();
 
@@ -81,7 +83,7 @@ internal static partial class Report
     private static void Target(StringBuilder text, string name, double value, Func<double, bool> met, string unit) =>
         text.AppendLine(Invariant($"| {name} | {value:0.00} {unit} | {(double.IsNaN(value) ? "not measured" : met(value) ? "yes" : "**no**")} |"));
 
-    private static string Seconds(double value) => double.IsNaN(value) ? "–" : value.ToString("0.0", CultureInfo.InvariantCulture);
+    private static string Cell(double value, string format) => double.IsNaN(value) ? "–" : value.ToString(format, CultureInfo.InvariantCulture);
 
     private static double MedianOf(IEnumerable<double> values)
     {

@@ -18,9 +18,7 @@ internal static class ServerCpu
         {
             try
             {
-                var stat = File.ReadAllText($"/proc/{File.ReadAllText(pidFile).Trim()}/stat");
-                // "pid (comm) state ppid …": utime and stime are fields 14 and 15, the 12th and 13th after the comm.
-                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                var fields = ProcStat.FieldsAfterName(File.ReadAllText(pidFile).Trim());
                 total += (long.Parse(fields[11]) + long.Parse(fields[12])) / TicksPerSecond;
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException)

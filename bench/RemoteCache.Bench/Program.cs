@@ -40,7 +40,7 @@ Console.WriteLine($"scenarios on {shape}");
 var scenarios = new Scenarios(options, runner, tree);
 scenarios.RunAll();
 
-var section = Report.Render(options, Environment.GetEnvironmentVariable("BENCH_DOTNET_SDK") ?? "(unknown)", shape, scenarios.Results, scenarios.PairedToNoOp, fingerprint);
+var section = Report.Render(options, Environment.GetEnvironmentVariable("BENCH_DOTNET_SDK") ?? "(unknown)", shape, scenarios.Results, scenarios.PairedToNoOp, scenarios.ColdEmptyPaired, fingerprint);
 Console.WriteLine();
 Console.WriteLine(section);
 if (options.Report is not null)

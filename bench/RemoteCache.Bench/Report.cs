@@ -9,7 +9,7 @@ internal static partial class Report
 {
     private const string Heading = "## Solution benchmark (bench/run-bench.sh)";
 
-    public static string Render(BenchOptions options, string sdkVersion, string shape, IReadOnlyDictionary<string, List<BuildMeasurement>> results, IReadOnlyDictionary<string, List<double>> pairedToNoOp, FingerprintBench.Result fingerprint)
+    public static string Render(BenchOptions options, string sdkVersion, string shape, IReadOnlyDictionary<string, List<BuildMeasurement>> results, IReadOnlyDictionary<string, List<double>> pairedToNoOp, IReadOnlyList<double> coldEmptyPaired, FingerprintBench.Result fingerprint)
     {
         double Paired(string scenario) => pairedToNoOp.TryGetValue(scenario, out var ratios) ? MedianOf(ratios) : double.NaN;
         // NaN when a run lacks the value (CPU time without a writable cgroup): "–" in the table, "not measured" in the targets.
@@ -24,7 +24,7 @@ internal static partial class Report
 
         var text = new StringBuilder();
         text.AppendLine(Heading).AppendLine();
-        text.AppendLine(Invariant($"{DateTime.UtcNow:yyyy-MM-dd}, .NET SDK {sdkVersion}, {Environment.ProcessorCount} cores, {shape}; cold builds and branch switches run {options.Repeat} times, each warm tier {options.FastRepeat} times (median shown), each build a fresh `dotnet build` with MSBuild node reuse off, after `sync` so that no build pays for the last one's writes. Ratios are to the no-op incremental build (the floor) and to the cold build without the SDK, measured in the same run. Every warm build is followed by a no-op build (so the no-op row has a run for each); \"paired\" is the median over those pairs of the warm build's time over the no-op build's, which cancels the machine's drift over minutes, and is what the targets use. CPU time is user + system of every process of the build (each build runs in a cgroup of its own); the servers' CPU time is what the loopback servers used meanwhile."));
+        text.AppendLine(Invariant($"{DateTime.UtcNow:yyyy-MM-dd}, .NET SDK {sdkVersion}, {Environment.ProcessorCount} cores, {shape}; cold builds and branch switches run {options.Repeat} times, each warm tier {options.FastRepeat} times (median shown), each build a fresh `dotnet build` with MSBuild node reuse off, after `sync` so that no build pays for the last one's writes. Ratios are to the no-op incremental build (the floor) and to the cold build without the SDK, measured in the same run. Every warm build is followed by a no-op build (so the no-op row has a run for each); \"paired\" is the median over those pairs of the warm build's time over the no-op build's, which cancels the machine's drift over minutes, and is what the warm targets use. Cold builds alternate without the SDK and with it (empty cache), and the empty-cache target is judged the same way, on each pair's ratio. CPU time is user + system of every process of the build (each build runs in a cgroup of its own); the servers' CPU time is what the loopback servers used meanwhile."));
         text.AppendLine();
         text.AppendLine("| scenario | median (s) | × no-op | × no-op, paired | × cold without SDK | runs (s) | CPU time, median (s) | servers' CPU time, median (s) | compiles hit / missed (last run) | peak node memory (MB) |");
         text.AppendLine("|---|---|---|---|---|---|---|---|---|---|");
@@ -46,7 +46,8 @@ internal static partial class Report
         {
             Target(text, $"warm remote tier ({remote}) ≤ 1.6 × no-op (paired)", Paired(Scenarios.WarmRemote(remote)), r => r <= 1.6, "×");
         }
-        Target(text, "empty cache ≤ 5% slower than the cold build without the SDK", Median(Scenarios.ColdEmpty) / cold, r => r <= 1.05, "×");
+        Target(text, "empty cache ≤ 5% slower than the cold build without the SDK (paired: median of each such build over the build without the SDK just before it)", MedianOf(coldEmptyPaired), r => r <= 1.05, "×");
+        Target(text, "(for reference) empty cache, ratio of the medians", Median(Scenarios.ColdEmpty) / cold, r => r <= 1.05, "×");
         // Not targets of the issue: CPU time of every build process, which drifts far less than wall time between
         // runs, so it can tell a few percent of overhead from noise.
         Target(text, "(for reference) empty cache, CPU time × the cold build without the SDK", Cpu(Scenarios.ColdEmpty) / Cpu(Scenarios.ColdWithout), r => r <= 1.05, "×");

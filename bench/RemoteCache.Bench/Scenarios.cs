@@ -21,6 +21,10 @@ internal sealed class Scenarios(BenchOptions options, BuildRunner runner, BenchT
     /// </summary>
     public IReadOnlyDictionary<string, List<double>> PairedToNoOp => _toNoOp;
 
+    /// <summary>Each cold build with the SDK and an empty cache over the cold build without it run just before: the same drift-cancelling pairing.</summary>
+    public IReadOnlyList<double> ColdEmptyPaired => _coldEmptyPaired;
+    private readonly List<double> _coldEmptyPaired = [];
+
     public const string ColdWithout = "cold build without the SDK";
     public const string ColdEmpty = "cold build with the SDK, empty cache";
     public const string WarmLocal = "clean checkout, warm local tier";
@@ -37,10 +41,13 @@ internal sealed class Scenarios(BenchOptions options, BuildRunner runner, BenchT
         for (var i = 0; i < options.Repeat; i++)
         {
             tree.Clean(withSdk: false);
-            Measure(ColdWithout, tree.Build(runner, withSdk: false, []));
+            var without = tree.Build(runner, withSdk: false, []);
+            Measure(ColdWithout, without);
             tree.Clean(withSdk: true);
             warmCache = NewCache();
-            Measure(ColdEmpty, tree.Build(runner, withSdk: true, [$"-p:CacheLocalDir={warmCache}"]));
+            var empty = tree.Build(runner, withSdk: true, [$"-p:CacheLocalDir={warmCache}"]);
+            Measure(ColdEmpty, empty);
+            _coldEmptyPaired.Add(empty.Seconds / without.Seconds);
         }
         for (var i = 0; i < options.FastRepeat; i++)
         {

@@ -37,54 +37,19 @@ public sealed class RemoteCacheRestore : CacheTaskBase
     /// <summary>CacheExplainMisses: "true" names, on a miss, the inputs that differ from the closest earlier entry.</summary>
     public string ExplainMisses { get; set; } = "";
 
-    /// <summary>
-    /// Set when the step's save runs in a later build (NuGet's restore is a build of its own): what this task finds is
-    /// written there for <see cref="RemoteCacheSave.StateFile"/>, which also reports it. No lease is taken: this
-    /// build ends before the step's outputs exist.
-    /// </summary>
-    public string StateFile { get; set; } = "";
-
     /// <summary>The fingerprint, empty when none was computed.</summary>
     [Output] public string Fingerprint { get; set; } = "";
 
     /// <summary>hit-local, miss, off, or error (the cache could not be used; the step builds and is not saved).</summary>
     [Output] public string Result { get; set; } = "";
 
-    private bool Deferred => StateFile.Length > 0;
-
-    /// <summary>With <see cref="StateFile"/>: the step's record, which the save task reports.</summary>
-    private SummaryRecord? _deferredRecord;
-    private IReadOnlyList<FingerprintInput> _deferredInputs = [];
-
     protected override bool ExecuteCore()
-    {
-        if (!Deferred) return Run();
-        try
-        {
-            // A state left by an earlier restore whose build never came would describe other outputs.
-            if (File.Exists(StateFile)) File.Delete(StateFile);
-            var done = Run();
-            if (_deferredRecord is { } record)
-            {
-                var restored = record.IsHit ? DeferredStep.StampsOf(Outputs.Select(o => o.GetMetadata("FullPath"))) : [];
-                new DeferredStep(record, _deferredInputs, restored).Write(StateFile);
-            }
-            return done;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            Log.LogMessage(MessageImportance.Normal, "RemoteCache: {0} {1} will not be saved: cannot write '{2}' ({3}).", ProjectName, Step, StateFile, e.Message);
-            return true;
-        }
-    }
-
-    private bool Run()
     {
         var started = Stopwatch.GetTimestamp();
         if (!TryReadSettings(out var mode, out _) || mode == Core.Engine.CacheMode.Off)
         {
             Result = "off";
-            Report(new SummaryRecord(ProjectName, Step, "", Result, 0, 0));
+            AppendSummary(new SummaryRecord(ProjectName, Step, "", Result, 0, 0));
             return true;
         }
 
@@ -104,17 +69,9 @@ public sealed class RemoteCacheRestore : CacheTaskBase
         var fingerprintMs = (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds;
         Fingerprint = fingerprint.Value;
         var state = new StepState(fingerprint, Stopwatch.GetTimestamp(), fingerprintMs);
+        BuildEngine4.RegisterTaskObject(StateKey(ProjectDirectory, Step, fingerprint.Value), state, RegisteredTaskObjectLifetime.Build, allowEarlyCollection: false);
+
         Result = "miss";
-        if (Deferred)
-        {
-            _deferredInputs = fingerprint.Inputs;
-            // NuGet restores every project in one task: how long this one took is not known.
-            _deferredRecord = new SummaryRecord(ProjectName, Step, fingerprint.Value, Result, 0, 0) { FingerprintMs = fingerprintMs };
-        }
-        else
-        {
-            BuildEngine4.RegisterTaskObject(StateKey(ProjectDirectory, Step, fingerprint.Value), state, RegisteredTaskObjectLifetime.Build, allowEarlyCollection: false);
-        }
         if (!mode.CanRead()) return true;
 
         var outputs = Outputs.Select(o => new StepOutput(o.GetMetadata("Role"), o.GetMetadata("FullPath"))).ToList();
@@ -131,7 +88,7 @@ public sealed class RemoteCacheRestore : CacheTaskBase
         }
         // An entry that is there but may not be used (untrusted, unsafe outputs) would look published to a waiter at
         // once: then this builder just builds.
-        if (mode.CanWrite() && !Deferred && outcome.Status is RestoreStatus.Miss or RestoreStatus.Corrupt or RestoreStatus.Incomplete)
+        if (mode.CanWrite() && outcome.Status is RestoreStatus.Miss or RestoreStatus.Corrupt or RestoreStatus.Incomplete)
         {
             outcome = CoordinateWithOtherBuilders(fingerprint, outputs, tiers, outcome);
         }
@@ -154,7 +111,7 @@ public sealed class RemoteCacheRestore : CacheTaskBase
                     Log.LogMessage(MessageImportance.High, "RemoteCache: {0} {1} restored from local cache ({2} files, {3}) [{4}]",
                         ProjectName, Step, outcome.Manifest.Files.Count, ByteSize.Format(outcome.Bytes), fingerprint.Short);
                 }
-                Report(new SummaryRecord(ProjectName, Step, fingerprint.Value, Result, moved,
+                AppendSummary(new SummaryRecord(ProjectName, Step, fingerprint.Value, Result, moved,
                     (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds, tier) { OriginalMilliseconds = outcome.Manifest.DurationMs, FingerprintMs = fingerprintMs });
                 break;
             case RestoreStatus.Corrupt:
@@ -183,16 +140,8 @@ public sealed class RemoteCacheRestore : CacheTaskBase
         {
             ExplainMiss(tiers, fingerprint, state);
             ReportRemoteError(tiers);
-            if (_deferredRecord is { } miss) _deferredRecord = miss with { Explanation = state.Explanation };
         }
         return true;
-    }
-
-    /// <summary>The step's summary record: appended now, or with <see cref="StateFile"/> left to the save task.</summary>
-    private void Report(SummaryRecord record)
-    {
-        if (Deferred) _deferredRecord = record;
-        else AppendSummary(record);
     }
 
     /// <summary>How long explaining a miss may delay the compile before the build goes on without the explanation.</summary>

@@ -2,7 +2,6 @@ using Microsoft.Build.Framework;
 using RemoteCache.Core.Diagnostics;
 using RemoteCache.Core.Engine;
 using RemoteCache.Core.Explaining;
-using RemoteCache.Core.Fingerprinting;
 using RemoteCache.Core.Locking;
 using RemoteCache.Core.Storage;
 using RemoteCache.Tasks.Compiler;
@@ -15,15 +14,7 @@ namespace RemoteCache.Tasks;
 /// </summary>
 public sealed class RemoteCacheSave : CacheTaskBase
 {
-    /// <summary>The fingerprint the restore task of this build computed (see also <see cref="StateFile"/>).</summary>
-    public string Fingerprint { get; set; } = "";
-
-    /// <summary>
-    /// Instead of <see cref="Fingerprint"/>: the file a restore task of an earlier build wrote (NuGet's restore is a
-    /// build of its own). A hit whose files NuGet kept is only reported; a miss, or a hit NuGet replaced with its own
-    /// files, is saved. The file is deleted either way.
-    /// </summary>
-    public string StateFile { get; set; } = "";
+    [Required] public string Fingerprint { get; set; } = "";
 
     /// <summary>Full paths of the step's outputs, metadata Role.</summary>
     [Required] public ITaskItem[] Outputs { get; set; } = [];
@@ -44,18 +35,20 @@ public sealed class RemoteCacheSave : CacheTaskBase
         }
     }
 
-    /// <summary>What is saved: the fingerprint and its inputs, and how long the step took (for the summary and later hits).</summary>
-    private sealed record PendingSave(string Fingerprint, IReadOnlyList<FingerprintInput> Inputs, long ElapsedMs, IReadOnlyList<string>? Explanation, long? FingerprintMs);
-
     private bool Save()
     {
-        var pending = StateFile.Length > 0 ? TakeDeferred() : TakeRegistered();
-        if (pending is null || !TryReadSettings(out var mode, out var sizeLimit)) return true;
-        var fingerprint = pending.Fingerprint;
-        var elapsedMs = pending.ElapsedMs;
+        if (!TryReadSettings(out var mode, out var sizeLimit)) return true;
+        // Unregistered: a later build of the same fingerprint on this node (a rebuild) starts its own clock.
+        if (BuildEngine4.UnregisterTaskObject(StateKey(ProjectDirectory, Step, Fingerprint), RegisteredTaskObjectLifetime.Build) is not StepState state
+            || state.Fingerprint.Value != Fingerprint)
+        {
+            Log.LogMessage(MessageImportance.Low, "RemoteCache: no fingerprint recorded for {0} {1}; not saving.", ProjectName, Step);
+            return true;
+        }
+        var elapsedMs = state.ElapsedMs;
         if (!mode.CanWrite())
         {
-            AppendSummary(new SummaryRecord(ProjectName, Step, fingerprint, "miss", 0, elapsedMs) { Explanation = pending.Explanation });
+            AppendSummary(new SummaryRecord(ProjectName, Step, Fingerprint, "miss", 0, elapsedMs) { Explanation = state.Explanation });
             return true;
         }
 
@@ -87,14 +80,14 @@ public sealed class RemoteCacheSave : CacheTaskBase
         {
             WarnOnce(WarningCodes.TooLarge, CacheLocalDir,
                 $"{ProjectName} {Step} outputs ({ByteSize.Format(total)}) exceed CacheLocalSizeLimit ({ByteSize.Format(sizeLimit)}); not cached. Raise CacheLocalSizeLimit to cache it.");
-            AppendSummary(new SummaryRecord(ProjectName, Step, fingerprint, "error", 0, elapsedMs));
+            AppendSummary(new SummaryRecord(ProjectName, Step, Fingerprint, "error", 0, elapsedMs));
             return true;
         }
 
         using var tiers = OpenTiers(mode, total);
         if (!tiers.Writable)
         {
-            AppendSummary(new SummaryRecord(ProjectName, Step, fingerprint, "error", 0, elapsedMs));
+            AppendSummary(new SummaryRecord(ProjectName, Step, Fingerprint, "error", 0, elapsedMs));
             return true;
         }
         try
@@ -113,9 +106,9 @@ public sealed class RemoteCacheSave : CacheTaskBase
             try
             {
                 outcome = Engine(tiers)
-                    .SaveAsync(Step, ProjectName, fingerprint, outputs, warnings, pending.Inputs, elapsedMs, timeout.Token)
+                    .SaveAsync(Step, ProjectName, Fingerprint, outputs, warnings, state.Fingerprint.Inputs, elapsedMs, timeout.Token)
                     .GetAwaiter().GetResult();
-                AddToProjectIndex(tiers, fingerprint, timeout.Token);
+                AddToProjectIndex(tiers, timeout.Token);
             }
             finally
             {
@@ -126,90 +119,31 @@ public sealed class RemoteCacheSave : CacheTaskBase
             if (pushed)
             {
                 Log.LogMessage(MessageImportance.High, "RemoteCache: {0} {1} saved to cache (local + {2}: pushed {3}/{4} chunks, {5}) [{6}]",
-                    ProjectName, Step, tiers.Remote!.Name, tiers.ChunksPushed, outcome.ChunksTotal, ByteSize.Format(tiers.BytesPushed), fingerprint[..12]);
+                    ProjectName, Step, tiers.Remote!.Name, tiers.ChunksPushed, outcome.ChunksTotal, ByteSize.Format(tiers.BytesPushed), state.Fingerprint.Short);
             }
             else
             {
                 Log.LogMessage(MessageImportance.High, "RemoteCache: {0} {1} saved to local cache (stored {2}/{3} chunks, {4}) [{5}]",
-                    ProjectName, Step, outcome.ChunksNew, outcome.ChunksTotal, ByteSize.Format(outcome.BytesStored), fingerprint[..12]);
+                    ProjectName, Step, outcome.ChunksNew, outcome.ChunksTotal, ByteSize.Format(outcome.BytesStored), state.Fingerprint.Short);
             }
-            AppendSummary(new SummaryRecord(ProjectName, Step, fingerprint, "miss", pushed ? tiers.BytesPushed : outcome.BytesStored, elapsedMs,
-                pushed ? tiers.Remote!.Name : "local", pushed ? tiers.ChunksPushed : outcome.ChunksNew, outcome.ChunksTotal) { Explanation = pending.Explanation, FingerprintMs = pending.FingerprintMs });
+            AppendSummary(new SummaryRecord(ProjectName, Step, Fingerprint, "miss", pushed ? tiers.BytesPushed : outcome.BytesStored, elapsedMs,
+                pushed ? tiers.Remote!.Name : "local", pushed ? tiers.ChunksPushed : outcome.ChunksNew, outcome.ChunksTotal) { Explanation = state.Explanation, FingerprintMs = state.FingerprintMs });
             OpenLocal().Evict(sizeLimit);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or OperationCanceledException or CacheUnavailableException)
         {
             WarnOnce(WarningCodes.SaveFailed, CacheLocalDir, $"could not save {ProjectName} {Step} to the cache ({e.Message}); the build is not affected.");
-            AppendSummary(new SummaryRecord(ProjectName, Step, fingerprint, "error", 0, elapsedMs));
+            AppendSummary(new SummaryRecord(ProjectName, Step, Fingerprint, "error", 0, elapsedMs));
         }
         return true;
     }
 
-    /// <summary>The state the restore task of this build registered (unregistered: a rebuild on this node starts its own clock).</summary>
-    private PendingSave? TakeRegistered()
-    {
-        if (BuildEngine4.UnregisterTaskObject(StateKey(ProjectDirectory, Step, Fingerprint), RegisteredTaskObjectLifetime.Build) is not StepState state
-            || state.Fingerprint.Value != Fingerprint)
-        {
-            Log.LogMessage(MessageImportance.Low, "RemoteCache: no fingerprint recorded for {0} {1}; not saving.", ProjectName, Step);
-            return null;
-        }
-        return new PendingSave(Fingerprint, state.Fingerprint.Inputs, state.ElapsedMs, state.Explanation, state.FingerprintMs);
-    }
-
-    /// <summary>What the restore task of an earlier build left in <see cref="StateFile"/>: null when there is nothing to save.</summary>
-    private PendingSave? TakeDeferred()
-    {
-        DeferredStep? step;
-        try
-        {
-            step = DeferredStep.Read(StateFile);
-        }
-        catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException)
-        {
-            Log.LogMessage(MessageImportance.Normal, "RemoteCache: {0} {1} is not saved: {2}", ProjectName, Step, e.Message);
-            step = null;
-        }
-        finally
-        {
-            DeleteStateFile();
-        }
-        if (step is null) return null;
-        var record = step.Record;
-        if (record.IsHit && !step.RestoredFilesUnchanged())
-        {
-            // The entry predicted NuGet's result from this project alone; a referenced project changed, so NuGet wrote
-            // its own files, and those replace the entry.
-            Log.LogMessage(MessageImportance.Normal, "RemoteCache: NuGet replaced the {0} {1} outputs restored from the cache; saving its own.", ProjectName, Step);
-            return new PendingSave(record.Fingerprint, step.Inputs, record.Milliseconds, null, record.FingerprintMs);
-        }
-        if (record.Result != "miss" || record.Fingerprint.Length == 0)
-        {
-            AppendSummary(record);
-            return null;
-        }
-        return new PendingSave(record.Fingerprint, step.Inputs, record.Milliseconds, record.Explanation, record.FingerprintMs);
-    }
-
-    private void DeleteStateFile()
-    {
-        try
-        {
-            File.Delete(StateFile);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            // Left behind, it is replaced by the next restore of this project; a later build could save these outputs again.
-            Log.LogMessage(MessageImportance.Low, "RemoteCache: could not delete '{0}' ({1}).", StateFile, e.Message);
-        }
-    }
-
     /// <summary>Lists the new entry (by the key it is stored under) in the project's index, which later misses are explained against. Best effort.</summary>
-    private void AddToProjectIndex(TieredStore tiers, string fingerprint, CancellationToken cancellationToken)
+    private void AddToProjectIndex(TieredStore tiers, CancellationToken cancellationToken)
     {
         try
         {
-            ProjectIndex.AddAsync(tiers, ProjectName, Step, Policy.WriteKey(fingerprint), DateTimeOffset.UtcNow, cancellationToken).GetAwaiter().GetResult();
+            ProjectIndex.AddAsync(tiers, ProjectName, Step, Policy.WriteKey(Fingerprint), DateTimeOffset.UtcNow, cancellationToken).GetAwaiter().GetResult();
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException || (e is OperationCanceledException && !Cancellation.IsCancellationRequested))
         {

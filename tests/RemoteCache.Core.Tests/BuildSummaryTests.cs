@@ -23,21 +23,6 @@ public sealed class BuildSummaryTests
     }
 
     [Fact]
-    public void NuGetRestoresAreNamedAfterCompilesAndPacks()
-    {
-        SummaryRecord[] records =
-        [
-            new("A", "nuget-restore", "na", "hit-local", 1024, 3) { OriginalMilliseconds = 0 },
-            new("B", "nuget-restore", "nb", "miss", 1024, 0, "local", 1, 5),
-            new("A", "compile", "fa", "hit-local", 2048, 100) { OriginalMilliseconds = 3100 },
-        ];
-
-        Assert.Equal(
-            "RemoteCache: 1 of 1 compiles restored (1 local), 0 built; 1 of 2 NuGet restores restored (1 local), 1 built; 3.0 KB down, 1.0 KB up, ~3.0 s saved",
-            BuildSummary.Format(records));
-    }
-
-    [Fact]
     public void ErrorsCountAsBuiltAndOffIsLeftOut()
     {
         SummaryRecord[] records =

@@ -51,7 +51,7 @@ public sealed class TrustTests
         var mainOutputs = OutputSnapshot.Take(ws.Source);
 
         // Someone who can write to the file share replaces one entry with one signed by another key.
-        var forged = main.Summary.Single(r => r.Project == "Forged" && r.Step == "compile").Fingerprint;
+        var forged = main.Summary.Single(r => r.Project == "Forged").Fingerprint;
         var share = new Uri(remotes["file"].CacheUrl).LocalPath;
         var forgedPath = Path.Combine(share, "v1", "entries", EntryKeys.For("repo/main", forged)[..2], EntryKeys.For("repo/main", forged) + ".json");
         var genuine = EntryManifest.Parse(File.ReadAllBytes(forgedPath), forged, "repo/main");

@@ -119,17 +119,9 @@ public abstract class CacheTaskBase : MSBuildTask, ICancelableTask
         var access = TierAccess.For(mode);
         // A build that writes nothing does not even refresh the times that eviction sorts by.
         var local = OpenLocal(touchOnRead: access.WriteLocal);
-        if (access.WriteLocal)
+        if (access.WriteLocal && !LocalProvenWritable(local))
         {
-            try
-            {
-                local.EnsureWritable();
-            }
-            catch (CacheUnavailableException e)
-            {
-                WarnOnce(WarningCodes.Unavailable, CacheLocalDir, e.Message + "; the local cache is not written in this build.");
-                access = access with { WriteLocal = false };
-            }
+            access = access with { WriteLocal = false };
         }
         var remote = OpenRemote(readOnly: !access.WriteRemote);
         if (remote is ISizeLimitedStore limited && outputBytes > limited.MaxEntryBytes)
@@ -139,6 +131,27 @@ public abstract class CacheTaskBase : MSBuildTask, ICancelableTask
             access = access with { WriteRemote = false };
         }
         return new TieredStore(local, remote, access, remote is null ? null : RemoteChunkMemo());
+    }
+
+    /// <summary>
+    /// Probes the local folder once per MSBuild node and build rather than in every step (a probe file costs about a
+    /// millisecond on a warm build). A folder that stops being writable later makes that step's save warn instead.
+    /// </summary>
+    private bool LocalProvenWritable(LocalDiskStore local)
+    {
+        var key = "RemoteCache.LocalWritable:" + local.Root;
+        if (BuildEngine4.GetRegisteredTaskObject(key, RegisteredTaskObjectLifetime.Build) is not null) return true;
+        try
+        {
+            local.EnsureWritable();
+        }
+        catch (CacheUnavailableException e)
+        {
+            WarnOnce(WarningCodes.Unavailable, CacheLocalDir, e.Message + "; the local cache is not written in this build.");
+            return false;
+        }
+        BuildEngine4.RegisterTaskObject(key, new object(), RegisteredTaskObjectLifetime.Build, allowEarlyCollection: false);
+        return true;
     }
 
     /// <summary>Warns once when the remote tier failed during an operation and keeps it out of the rest of the build.</summary>

@@ -82,7 +82,16 @@ internal static partial class Report
     }
 
     private static void Target(StringBuilder text, string name, double value, Func<double, bool> met, string unit) =>
-        text.AppendLine(Invariant($"| {name} | {value:0.00} {unit} | {(double.IsNaN(value) ? "not measured" : met(value) ? "yes" : "**no**")} |"));
+        text.AppendLine(Invariant($"| {name} | {Measured(value, met)} {unit} | {(double.IsNaN(value) ? "not measured" : met(value) ? "yes" : "**no**")} |"));
+
+    /// <summary>Two decimals, or three where two would round a miss onto the limit (a "1.30 ×" that missed 1.3).</summary>
+    private static string Measured(double value, Func<double, bool> met)
+    {
+        var shown = value.ToString("0.00", CultureInfo.InvariantCulture);
+        return double.IsNaN(value) || met(double.Parse(shown, CultureInfo.InvariantCulture)) == met(value)
+            ? shown
+            : value.ToString("0.000", CultureInfo.InvariantCulture);
+    }
 
     private static string Cell(double value, string format) => double.IsNaN(value) ? "–" : value.ToString(format, CultureInfo.InvariantCulture);
 

@@ -298,16 +298,14 @@ public sealed class RemoteCacheRestore : CacheTaskBase
 
     /// <summary>
     /// FingerprintMetadata="all" (pack inputs: package path, build action, target framework, …) takes every custom
-    /// metadata of the item, sorted by name; otherwise only what the compiler reads. Null for an input file that does
-    /// not exist (an optional file a target names, a compiler file another toolset lacks): it is not part of the
-    /// fingerprint. As MSBuild's Exists(), a folder counts. Checked here rather than by item batching in the targets,
-    /// which cost more than the whole fingerprint on a warm build.
+    /// metadata of the item, sorted by name; otherwise only what the compiler reads. Files that do not exist are left
+    /// out by the fingerprinter (its stat of each input tells), not by item batching in the targets, which cost more
+    /// than the whole fingerprint on a warm build.
     /// </summary>
-    private static InputFile? ToInputFile(ITaskItem item)
+    private static InputFile ToInputFile(ITaskItem item)
     {
         var kind = Enum.TryParse<InputFileKind>(item.GetMetadata("Kind"), out var parsed) ? parsed : InputFileKind.Content;
         var path = kind == InputFileKind.Name ? item.ItemSpec : item.GetMetadata("FullPath");
-        if (kind != InputFileKind.Name && !File.Exists(path) && !Directory.Exists(path)) return null;
         var metadata = string.Equals(item.GetMetadata("FingerprintMetadata"), "all", StringComparison.OrdinalIgnoreCase)
             ? item.CloneCustomMetadata().Keys.Cast<string>()
                 .Where(name => !OwnMetadata.Contains(name))
@@ -321,7 +319,7 @@ public sealed class RemoteCacheRestore : CacheTaskBase
     {
         ProjectDirectory = ProjectDirectory,
         Properties = Properties.Select(p => KeyValuePair.Create(p.ItemSpec, p.GetMetadata("Value"))).ToList(),
-        Files = InputFiles.Select(ToInputFile).OfType<InputFile>().ToList(),
+        Files = InputFiles.Select(ToInputFile).ToList(),
         Outputs = Outputs.Select(o => new OutputFile(o.GetMetadata("Role"), o.GetMetadata("FullPath"))).ToList(),
         PathMap = PathMap,
         NuGetPackageRoot = NuGetPackageRoot,

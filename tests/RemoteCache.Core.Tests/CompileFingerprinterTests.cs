@@ -35,15 +35,36 @@ public sealed class CompileFingerprinterTests : IDisposable
         Assert.Equal(new FingerprintInput("format", CompileFingerprinter.FormatVersion), fingerprint.Inputs[0]);
     }
 
+    [Theory]
+    [InlineData("Util.cs")]
+    [InlineData("lib/Dep.dll")]
+    [InlineData("obj/App.GeneratedMSBuildEditorConfig.editorconfig")]
+    [InlineData("obj/sourcelink.json")]
+    public void AnInputFileThatDoesNotExistIsLeftOut(string missing)
+    {
+        // As MSBuild's Exists(): targets name optional files (a compiler file another toolset lacks).
+        var project = CreateProject("a");
+        var before = CompileFingerprinter.Compute(Inputs(project));
+        File.Delete(Path.Combine(project, missing));
+
+        var after = CompileFingerprinter.Compute(Inputs(project));
+
+        Assert.NotEqual(before.Value, after.Value);
+        Assert.Equal(before.Inputs.Where(i => !i.Name.EndsWith(":" + missing, StringComparison.Ordinal)), after.Inputs);
+        Assert.Equal(before.Inputs.Count - 1, after.Inputs.Count);
+    }
+
     [Fact]
-    public void AMissingInputIsReportedAsAMissingFile()
+    public void AFolderWhereAFileBelongsIsReportedAsItself()
     {
         // Inputs are hashed in parallel; the task turns an unreadable input into its own warning only if the
         // exception arrives as itself, not wrapped.
         var project = CreateProject("a");
         File.Delete(Path.Combine(project, "Util.cs"));
+        Directory.CreateDirectory(Path.Combine(project, "Util.cs"));
 
-        Assert.Throws<FileNotFoundException>(() => CompileFingerprinter.Compute(Inputs(project)));
+        var error = Assert.Throws<IOException>(() => CompileFingerprinter.Compute(Inputs(project)));
+        Assert.Contains("Util.cs' is a folder", error.Message);
     }
 
     [Fact]

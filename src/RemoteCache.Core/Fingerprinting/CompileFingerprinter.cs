@@ -58,7 +58,7 @@ public static partial class CompileFingerprinter
         // Hashing is most of the cost when digests are not remembered yet (a node's first project): spread it over
         // the cores; the list keeps the inputs' order whatever order the digests arrive in.
         var fullPaths = inputs.Files.Select(f => f.Kind == InputFileKind.Name ? "" : Path.GetFullPath(f.Path, projectDir)).ToArray();
-        var digests = new string[fullPaths.Length];
+        var digests = new string?[fullPaths.Length];
         try
         {
             Parallel.For(0, digests.Length, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount },
@@ -77,22 +77,37 @@ public static partial class CompileFingerprinter
                 list.Add(new(file.Category + ":" + sourceNames.NormalizeText(file.Path), MetadataText("", file.Metadata)));
                 continue;
             }
+            if (digests[i] is not { } digest) continue;
             var name = file.Kind == InputFileKind.Source ? sourceNames.Normalize(fullPaths[i]) : contentNames.Normalize(fullPaths[i]);
-            list.Add(new(file.Category + ":" + name, MetadataText(digests[i], file.Metadata)));
+            list.Add(new(file.Category + ":" + name, MetadataText(digest, file.Metadata)));
         }
 
         return new Fingerprint(Hash(list), list);
     }
 
-    /// <summary>The digest of an input's content (empty for name-only inputs).</summary>
-    private static string Digest(InputFileKind kind, string full, bool ignoreSourceRevision, PathNormalizer sourceNames) => kind switch
+    /// <summary>
+    /// The digest of an input's content (empty for name-only inputs), or null for a file that does not exist: MSBuild
+    /// hands over optional files a target names (a compiler file another toolset lacks), and those are not inputs.
+    /// The existence check is the stat the digest memory needs anyway, not a second one.
+    /// </summary>
+    private static string? Digest(InputFileKind kind, string full, bool ignoreSourceRevision, PathNormalizer sourceNames)
     {
-        InputFileKind.Name => "",
-        InputFileKind.EditorConfig => Sha256Digest.Of(sourceNames.NormalizeText(File.ReadAllText(full))),
-        InputFileKind.SourceLink => Sha256Digest.Of(sourceNames.NormalizeText(
-            ignoreSourceRevision ? CommitSha().Replace(File.ReadAllText(full), "{commit}") : File.ReadAllText(full))),
-        _ => FileDigestCache.Get(full),
-    };
+        switch (kind)
+        {
+            case InputFileKind.Name:
+                return "";
+            case InputFileKind.EditorConfig or InputFileKind.SourceLink:
+                if (!File.Exists(full)) return Directory.Exists(full) ? throw IsAFolder(full) : null;
+                var text = File.ReadAllText(full);
+                if (kind == InputFileKind.SourceLink && ignoreSourceRevision) text = CommitSha().Replace(text, "{commit}");
+                return Sha256Digest.Of(sourceNames.NormalizeText(text));
+            default:
+                return FileDigestCache.TryGet(full) ?? (Directory.Exists(full) ? throw IsAFolder(full) : null);
+        }
+    }
+
+    /// <summary>A folder where the compiler expects a file: the build will fail on it, so the cache stays out of the way.</summary>
+    private static IOException IsAFolder(string path) => new($"Input '{path}' is a folder, not a file.");
 
     private static string MetadataText(string digest, IReadOnlyList<KeyValuePair<string, string>> metadata)
     {

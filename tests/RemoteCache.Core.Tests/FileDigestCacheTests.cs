@@ -43,17 +43,27 @@ public sealed class FileDigestCacheTests : IDisposable
     }
 
     [Fact]
+    public void OnlyARegularFileHasADigest()
+    {
+        var path = OldFile("a.txt", "hello");
+
+        Assert.Equal(Sha256Digest.Of("hello"), FileDigestCache.TryGet(path));
+        Assert.Null(FileDigestCache.TryGet(Path.Combine(_temp.Path, "missing.txt")));
+        Assert.Null(FileDigestCache.TryGet(_temp.Path));
+    }
+
+    [Fact]
     public void ContentRewrittenWithTheSameSizeAndTimeIsHashedAgain()
     {
         var path = OldFile("a.txt", "aaaa");
         var time = File.GetLastWriteTimeUtc(path);
-        var first = FileDigestCache.Get(path);
+        var first = FileDigestCache.TryGet(path);
         Thread.Sleep(20); // a later clock tick for the status-change time
         File.WriteAllText(path, "bbbb");
         File.SetLastWriteTimeUtc(path, time);
 
-        Assert.NotEqual(first, FileDigestCache.Get(path));
-        Assert.Equal(Sha256Digest.Of("bbbb"), FileDigestCache.Get(path));
+        Assert.NotEqual(first, FileDigestCache.TryGet(path));
+        Assert.Equal(Sha256Digest.Of("bbbb"), FileDigestCache.TryGet(path));
     }
 
     [Fact]
@@ -62,7 +72,7 @@ public sealed class FileDigestCacheTests : IDisposable
         var path = OldFile("a.txt", "content");
         var journal = Path.Combine(_temp.Path, "journal");
         FileDigestCache.UseJournal(journal, writable: true);
-        var digest = FileDigestCache.Get(path);
+        var digest = FileDigestCache.TryGet(path)!;
         FileDigestCache.Flush();
 
         // Prove the next process takes the digest from the journal, not from the file: plant another digest there.
@@ -72,7 +82,7 @@ public sealed class FileDigestCacheTests : IDisposable
         FileDigestCache.Reset();
         FileDigestCache.UseJournal(journal, writable: true);
 
-        Assert.Equal(planted, FileDigestCache.Get(path));
+        Assert.Equal(planted, FileDigestCache.TryGet(path));
     }
 
     [Fact]
@@ -81,14 +91,14 @@ public sealed class FileDigestCacheTests : IDisposable
         var path = OldFile("a.txt", "one");
         var journal = Path.Combine(_temp.Path, "journal");
         FileDigestCache.UseJournal(journal, writable: true);
-        FileDigestCache.Get(path);
+        FileDigestCache.TryGet(path);
         FileDigestCache.Flush();
         FileDigestCache.Reset();
         File.WriteAllText(path, "two!");
 
         FileDigestCache.UseJournal(journal, writable: true);
 
-        Assert.Equal(Sha256Digest.Of("two!"), FileDigestCache.Get(path));
+        Assert.Equal(Sha256Digest.Of("two!"), FileDigestCache.TryGet(path));
     }
 
     [Fact]
@@ -97,7 +107,7 @@ public sealed class FileDigestCacheTests : IDisposable
         var path = _temp.Write("fresh.txt", "just written");
         var journal = Path.Combine(_temp.Path, "journal");
         FileDigestCache.UseJournal(journal, writable: true);
-        FileDigestCache.Get(path);
+        FileDigestCache.TryGet(path);
         FileDigestCache.Flush();
 
         Assert.False(File.Exists(Path.Combine(journal, "digests.tsv")));
@@ -109,7 +119,7 @@ public sealed class FileDigestCacheTests : IDisposable
         var path = OldFile("a.txt", "content");
         var journal = Path.Combine(_temp.Path, "journal");
         FileDigestCache.UseJournal(journal, writable: false);
-        FileDigestCache.Get(path);
+        FileDigestCache.TryGet(path);
         FileDigestCache.Flush();
 
         Assert.False(Directory.Exists(journal));
@@ -127,7 +137,7 @@ public sealed class FileDigestCacheTests : IDisposable
 
         FileDigestCache.UseJournal(journal, writable: true);
 
-        Assert.Equal(Sha256Digest.Of("content"), FileDigestCache.Get(path));
+        Assert.Equal(Sha256Digest.Of("content"), FileDigestCache.TryGet(path));
     }
 
     public void Dispose()

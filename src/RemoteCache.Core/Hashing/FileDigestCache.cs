@@ -27,9 +27,6 @@ public static class FileDigestCache
     private static string? _journal;
     private static bool _journalWritable;
 
-    public static string Get(string fullPath) =>
-        TryGet(fullPath) ?? throw new FileNotFoundException($"Input file '{fullPath}' does not exist.", fullPath);
-
     /// <summary>The file's digest, or null when there is no regular file at <paramref name="fullPath"/>.</summary>
     public static string? TryGet(string fullPath)
     {
@@ -119,36 +116,16 @@ public static class FileDigestCache
     private static string Line(string path, FileStamp stamp, string digest) => string.Create(CultureInfo.InvariantCulture,
         $"{digest}\t{stamp.Size}\t{stamp.ModifiedNs}\t{stamp.ChangedNs}\t{stamp.Inode}\t{path}\n");
 
-    /// <summary>
-    /// Parses "digest, size, modified, changed, inode, path" separated by tabs without splitting the line: a node's
-    /// first project reads the whole journal before its fingerprint.
-    /// </summary>
     private static (string File, Known Known)? Parse(string line)
     {
-        var rest = line.AsSpan();
+        var parts = line.Split('\t');
         // A torn last line (a writer that died mid-append) or anything else malformed is skipped.
-        if (!NextField(ref rest, out var digest) || digest.Length != 64
-            || !NextField(ref rest, out var sizeText) || !long.TryParse(sizeText, NumberStyles.Integer, CultureInfo.InvariantCulture, out var size)
-            || !NextField(ref rest, out var modifiedText) || !long.TryParse(modifiedText, NumberStyles.Integer, CultureInfo.InvariantCulture, out var modified)
-            || !NextField(ref rest, out var changedText) || !long.TryParse(changedText, NumberStyles.Integer, CultureInfo.InvariantCulture, out var changed)
-            || !NextField(ref rest, out var inodeText) || !ulong.TryParse(inodeText, NumberStyles.Integer, CultureInfo.InvariantCulture, out var inode)
-            || rest.Length == 0 || rest.Contains('\t'))
+        if (parts.Length != 6 || parts[0].Length != 64 || parts[5].Length == 0) return null;
+        if (!long.TryParse(parts[1], CultureInfo.InvariantCulture, out var size) || !long.TryParse(parts[2], CultureInfo.InvariantCulture, out var modified)
+            || !long.TryParse(parts[3], CultureInfo.InvariantCulture, out var changed) || !ulong.TryParse(parts[4], CultureInfo.InvariantCulture, out var inode))
         {
             return null;
         }
-        return (rest.ToString(), new Known(new FileStamp(size, modified, changed, inode), digest.ToString()));
-    }
-
-    private static bool NextField(ref ReadOnlySpan<char> rest, out ReadOnlySpan<char> field)
-    {
-        var tab = rest.IndexOf('\t');
-        if (tab < 0)
-        {
-            field = default;
-            return false;
-        }
-        field = rest[..tab];
-        rest = rest[(tab + 1)..];
-        return true;
+        return (parts[5], new Known(new FileStamp(size, modified, changed, inode), parts[0]));
     }
 }

@@ -151,6 +151,32 @@ public sealed class BuildJournalTests : IDisposable
     }
 
     [Fact]
+    public void ANodeRereadsAJournalThatAnotherNodeRewrote()
+    {
+        // Each node reads only what was appended since its last read. Here another node drops a killed build's long
+        // entry from the file, so the first node's place in the file now falls inside the other node's start: unless
+        // it reads the rewritten file from the beginning, it misses that Nested finished and never prints.
+        var killed = Node();
+        killed.Start("Lib", "/src/" + new string('l', 600) + "/Lib.csproj");
+        var killedWriter = File.ReadAllLines(JournalPath).Single().Split("\"writer\":\"")[1].Split('"')[0];
+        var first = Node();
+        first.Start("App", "/src/App/App.csproj");
+        first.Start("Nested", "/src/Nested/Nested.csproj");
+        Assert.Null(first.Done("Nested", "/src/Nested/Nested.csproj"));
+        _deadWriters.Add(killedWriter);
+
+        var second = Node();
+        var other = "/src/" + new string('o', 900) + "/Other.csproj";
+        second.Start("Other", other);
+        Assert.StartsWith("{\"kind\":\"rewritten\"", File.ReadLines(JournalPath).First(), StringComparison.Ordinal);
+        second.Step(Compile("Other"));
+        Assert.Null(second.Done("Other", other));
+        first.Step(Compile("App"));
+
+        Assert.Equal(["Other", "App"], first.Done("App", "/src/App/App.csproj")?.Select(r => r.Project));
+    }
+
+    [Fact]
     public void ParallelNodesLoseNoEntryAndPrintOnce()
     {
         // Eight nodes, each building five projects nested in one entry project that ends last.

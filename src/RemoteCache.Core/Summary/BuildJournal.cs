@@ -34,6 +34,13 @@ public sealed class BuildJournal
     private readonly Func<string, bool> _processAlive;
     private bool _compacted;
 
+    // Every project's end reads the journal: reading only what was appended since this node's last read keeps a
+    // build's journal work linear in its projects. A rewrite (compaction) starts the file with a line no earlier
+    // version had, and sends the next read back to the start.
+    private readonly List<JournalEntry> _read = [];
+    private long _readTo;
+    private byte[] _firstLine = [];
+
     /// <param name="path">The journal file of the build scope.</param>
     /// <param name="writer">This node's session in this build.</param>
     /// <param name="listedProjects">In a solution build, the projects the solution builds (full paths); otherwise empty.</param>
@@ -111,15 +118,7 @@ public sealed class BuildJournal
     /// </summary>
     private List<JournalEntry> ReadCurrent(FileStream file)
     {
-        file.Position = 0;
-        var all = new List<JournalEntry>();
-        using (var reader = new StreamReader(file, Encoding.UTF8, detectEncodingFromByteOrderMarks: false, leaveOpen: true))
-        {
-            while (reader.ReadLine() is { } line)
-            {
-                if (TryParse(line) is { } entry) all.Add(entry);
-            }
-        }
+        var all = ReadAll(file);
         var ended = all.Where(e => e.Kind == JournalEntry.End).Select(e => e.Writer).ToHashSet(StringComparer.Ordinal);
         var alive = new Dictionary<string, bool>(StringComparer.Ordinal);
         bool Current(JournalEntry e)
@@ -133,11 +132,50 @@ public sealed class BuildJournal
         {
             LearnFromUnprintedBuild(all.Where(e => !Current(e)).ToList());
             file.SetLength(0);
+            Write(file, new JournalEntry(JournalEntry.Rewritten, _writer.Id));
             foreach (var entry in current) Write(file, entry);
+            Forget();
         }
         _compacted = true;
         file.Seek(0, SeekOrigin.End);
         return current;
+    }
+
+    /// <summary>Every entry of the file: those read before, if the file is still the one they were read from, and the lines appended since.</summary>
+    private List<JournalEntry> ReadAll(FileStream file)
+    {
+        var firstLine = FirstLine(file);
+        if (file.Length < _readTo || !firstLine.AsSpan().SequenceEqual(_firstLine)) Forget();
+        _firstLine = firstLine;
+        var rest = new byte[file.Length - _readTo];
+        file.Position = _readTo;
+        file.ReadExactly(rest);
+        var start = 0;
+        for (var end = Array.IndexOf(rest, (byte)'\n'); end >= 0; end = Array.IndexOf(rest, (byte)'\n', start))
+        {
+            if (TryParse(rest.AsSpan(start, end - start)) is { } entry) _read.Add(entry);
+            start = end + 1;
+        }
+        // A last line without its newline was cut short by a crash (every write is a whole line, under the lock): it
+        // is read again, and found broken again, next time.
+        _readTo += start;
+        return _read;
+    }
+
+    private void Forget()
+    {
+        _read.Clear();
+        _readTo = 0;
+        _firstLine = [];
+    }
+
+    private static byte[] FirstLine(FileStream file)
+    {
+        file.Position = 0;
+        var buffer = new byte[Math.Min(file.Length, 4096)];
+        file.ReadExactly(buffer);
+        var end = Array.IndexOf(buffer, (byte)'\n');
+        return end < 0 ? buffer : buffer[..end];
     }
 
     /// <summary>
@@ -200,7 +238,7 @@ public sealed class BuildJournal
         file.Write(Encoding.UTF8.GetBytes(JsonSerializer.Serialize(entry, Options) + "\n"));
     }
 
-    private static JournalEntry? TryParse(string line)
+    private static JournalEntry? TryParse(ReadOnlySpan<byte> line)
     {
         if (line.Length == 0) return null;
         try

@@ -11,6 +11,9 @@ public sealed record JournalEntry(string Kind, string Writer)
     public const string End = "end";
     public const string Printed = "printed";
 
+    /// <summary>The first line of a journal that a node rewrote without the entries of finished builds.</summary>
+    public const string Rewritten = "rewritten";
+
     /// <summary>The project build (project file and global properties) a start or done is about.</summary>
     public string? Project { get; init; }
 

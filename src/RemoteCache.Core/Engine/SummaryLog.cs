@@ -24,17 +24,11 @@ public sealed record SummaryRecord(string Project, string Step, string Fingerpri
 /// <summary>Appends JSON lines; each line is one write (see <see cref="AppendOnlyFile"/>), so concurrent builds do not interleave.</summary>
 public static class SummaryLog
 {
-    private static readonly JsonSerializerOptions Options = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-        DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
-    };
-
     public static void Append(string path, SummaryRecord record)
     {
-        AppendOnlyFile.Append(path, Encoding.UTF8.GetBytes(JsonSerializer.Serialize(record, Options) + "\n"));
+        AppendOnlyFile.Append(path, Encoding.UTF8.GetBytes(JsonSerializer.Serialize(record, Summary.JournalJson.Default.SummaryRecord) + "\n"));
     }
 
     public static IReadOnlyList<SummaryRecord> Read(string path) =>
-        File.ReadAllLines(path).Where(l => l.Length > 0).Select(l => JsonSerializer.Deserialize<SummaryRecord>(l, Options)!).ToList();
+        File.ReadAllLines(path).Where(l => l.Length > 0).Select(l => JsonSerializer.Deserialize(l, Summary.JournalJson.Default.SummaryRecord)!).ToList();
 }

@@ -47,15 +47,7 @@ public sealed record EntryManifest
     [JsonIgnore]
     public long TotalSize => Files.Sum(f => f.Size);
 
-    private static readonly JsonSerializerOptions Options = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-        // A null where the format has none (a hostile or broken entry) is a parse error, not a crash later on.
-        RespectNullableAnnotations = true,
-    };
-
-    public byte[] ToBytes() => JsonSerializer.SerializeToUtf8Bytes(this, Options);
+    public byte[] ToBytes() => JsonSerializer.SerializeToUtf8Bytes(this, EntryManifestJson.Default.EntryManifest);
 
     /// <summary>Parses and validates a stored manifest; throws <see cref="CorruptEntryException"/> on anything off.</summary>
     public static EntryManifest Parse(ReadOnlySpan<byte> bytes, string expectedFingerprint, string? expectedNamespace = null)
@@ -82,7 +74,7 @@ public sealed record EntryManifest
         EntryManifest? manifest;
         try
         {
-            manifest = JsonSerializer.Deserialize<EntryManifest>(bytes, Options);
+            manifest = JsonSerializer.Deserialize(bytes, EntryManifestJson.Default.EntryManifest);
         }
         catch (JsonException e)
         {
@@ -93,3 +85,11 @@ public sealed record EntryManifest
 
     internal static string Short(string fingerprint) => fingerprint.Length > 12 ? fingerprint[..12] : fingerprint;
 }
+
+/// <summary>
+/// Generated (de)serialization: reflection-based JSON cost each MSBuild node tens of milliseconds on first use.
+/// A null where the format has none (a hostile or broken entry) is a parse error, not a crash later on.
+/// </summary>
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, RespectNullableAnnotations = true)]
+[JsonSerializable(typeof(EntryManifest))]
+internal sealed partial class EntryManifestJson : JsonSerializerContext;

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using RemoteCache.Core.Hashing;
 using RemoteCache.Core.Storage;
 
@@ -21,8 +22,6 @@ public sealed record ProjectIndex
     /// <summary>How many recent entries an index keeps: enough to find a close one, few enough to read on a miss.</summary>
     public const int Capacity = 20;
 
-    private static readonly JsonSerializerOptions Options = new() { PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
-
     public string Format { get; init; } = CurrentFormat;
     public required string Project { get; init; }
     public required string Step { get; init; }
@@ -30,14 +29,14 @@ public sealed record ProjectIndex
 
     public static string KeyOf(string project, string step) => Sha256Digest.Of($"{CurrentFormat}\n{step}\n{project}");
 
-    public byte[] ToBytes() => JsonSerializer.SerializeToUtf8Bytes(this, Options);
+    public byte[] ToBytes() => JsonSerializer.SerializeToUtf8Bytes(this, ProjectIndexJson.Default.ProjectIndex);
 
     /// <summary>The index a stored document holds, or null when it is not an index (an entry manifest) or is damaged.</summary>
     public static ProjectIndex? TryParse(ReadOnlySpan<byte> bytes)
     {
         try
         {
-            var index = JsonSerializer.Deserialize<ProjectIndex>(bytes, Options);
+            var index = JsonSerializer.Deserialize(bytes, ProjectIndexJson.Default.ProjectIndex);
             return index is { Format: CurrentFormat, Entries: not null } && index.Entries.All(e => e is { Key.Length: > 0 }) ? index : null;
         }
         catch (JsonException)
@@ -72,3 +71,8 @@ public sealed record ProjectIndex
             .ToList();
     }
 }
+
+/// <summary>Generated (de)serialization: reflection-based JSON cost each MSBuild node tens of milliseconds on first use.</summary>
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
+[JsonSerializable(typeof(ProjectIndex))]
+internal sealed partial class ProjectIndexJson : JsonSerializerContext;

@@ -17,12 +17,6 @@ namespace RemoteCache.Core.Summary;
 /// </summary>
 public sealed class BuildJournal
 {
-    private static readonly JsonSerializerOptions Options = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-    };
-
     /// <summary>How long an operation waits for another node that holds the file.</summary>
     private static readonly TimeSpan LockTimeout = TimeSpan.FromSeconds(10);
 
@@ -98,7 +92,7 @@ public sealed class BuildJournal
         return steps;
     }
 
-    private bool UsesSdk(string project, Learned learned)
+    private bool UsesSdk(string project, LearnedProjects learned)
     {
         if (learned.WithSdk.Contains(project, PathComparer)) return true;
         if (learned.WithoutSdk.Contains(project, PathComparer)) return false;
@@ -194,23 +188,23 @@ public sealed class BuildJournal
     private void Learn(HashSet<string> startedPaths)
     {
         if (_listedProjects.Count == 0) return;
-        var learned = new Learned(
+        var learned = new LearnedProjects(
             _listedProjects.Where(startedPaths.Contains).ToList(),
             _listedProjects.Where(p => !startedPaths.Contains(p)).ToList());
         var temp = LearnedPath + "." + _writer.Session + ".tmp";
-        File.WriteAllBytes(temp, JsonSerializer.SerializeToUtf8Bytes(learned, Options));
+        File.WriteAllBytes(temp, JsonSerializer.SerializeToUtf8Bytes(learned, JournalJson.Default.LearnedProjects));
         File.Move(temp, LearnedPath, overwrite: true);
     }
 
-    private Learned ReadLearned()
+    private LearnedProjects ReadLearned()
     {
         try
         {
-            return JsonSerializer.Deserialize<Learned>(File.ReadAllBytes(LearnedPath), Options) ?? Learned.None;
+            return JsonSerializer.Deserialize(File.ReadAllBytes(LearnedPath), JournalJson.Default.LearnedProjects) ?? LearnedProjects.None;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException)
         {
-            return Learned.None; // nothing learned yet (or unreadable): guess
+            return LearnedProjects.None; // nothing learned yet (or unreadable): guess
         }
     }
 
@@ -235,7 +229,7 @@ public sealed class BuildJournal
     private static void Write(FileStream file, JournalEntry entry)
     {
         file.Seek(0, SeekOrigin.End);
-        file.Write(Encoding.UTF8.GetBytes(JsonSerializer.Serialize(entry, Options) + "\n"));
+        file.Write(Encoding.UTF8.GetBytes(JsonSerializer.Serialize(entry, JournalJson.Default.JournalEntry) + "\n"));
     }
 
     private static JournalEntry? TryParse(ReadOnlySpan<byte> line)
@@ -243,7 +237,7 @@ public sealed class BuildJournal
         if (line.Length == 0) return null;
         try
         {
-            return JsonSerializer.Deserialize<JournalEntry>(line, Options);
+            return JsonSerializer.Deserialize(line, JournalJson.Default.JournalEntry);
         }
         catch (JsonException)
         {
@@ -251,8 +245,17 @@ public sealed class BuildJournal
         }
     }
 
-    private sealed record Learned(IReadOnlyList<string> WithSdk, IReadOnlyList<string> WithoutSdk)
-    {
-        public static readonly Learned None = new([], []);
-    }
 }
+
+/// <summary>What a solution build learned about which of its projects use the SDK.</summary>
+internal sealed record LearnedProjects(IReadOnlyList<string> WithSdk, IReadOnlyList<string> WithoutSdk)
+{
+    public static readonly LearnedProjects None = new([], []);
+}
+
+/// <summary>Generated (de)serialization: reflection-based JSON cost each MSBuild node tens of milliseconds on first use.</summary>
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(JournalEntry))]
+[JsonSerializable(typeof(LearnedProjects))]
+[JsonSerializable(typeof(SummaryRecord))]
+internal sealed partial class JournalJson : JsonSerializerContext;

@@ -244,7 +244,6 @@ public sealed class BuildJournal
             return null; // a line cut short by a crash: the rest of the journal still counts
         }
     }
-
 }
 
 /// <summary>What a solution build learned about which of its projects use the SDK.</summary>

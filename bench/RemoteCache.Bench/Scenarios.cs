@@ -28,6 +28,7 @@ internal sealed class Scenarios(BenchOptions options, BuildRunner runner, BenchT
     public const string ColdWithout = "cold build without the SDK";
     public const string ColdEmpty = "cold build with the SDK, empty cache";
     public const string WarmLocal = "clean checkout, warm local tier";
+    public const string WarmLocalDeletedInPlace = "clean checkout by deleting bin/ and obj/ just before, warm local tier";
     public const string NoOp = "no-op incremental build";
     public const string SwitchWith = "branch switch, SDK with warm local tier";
     public const string SwitchWithout = "branch switch without the SDK";
@@ -70,6 +71,13 @@ internal sealed class Scenarios(BenchOptions options, BuildRunner runner, BenchT
             }
         }
         if (tree.HasFeatureBranch) BranchSwitches(warmCache);
+        // Last, so that no other scenario's build runs within a minute of these deletions.
+        for (var i = 0; i < options.Repeat; i++)
+        {
+            tree.DeleteOutputsInPlace(withSdk: true);
+            MeasureWithNoOp(WarmLocalDeletedInPlace, tree.Build(runner, withSdk: true, [$"-p:CacheLocalDir={warmCache}"]), warmCache);
+        }
+        tree.DiscardSetAside();
     }
 
     /// <summary>Both branches were built before (their entries are cached); each switch rebuilds what changed.</summary>
@@ -128,9 +136,13 @@ internal sealed class BenchTree
     private readonly string _without;
     private readonly string? _injectedTargets;
     private readonly string _summaries;
+    private readonly string _setAside;
+    private int _cleans;
+    private bool _cannotMove;
 
     private BenchTree(string with, string without, string? injectedTargets, string summaries, bool generated)
     {
+        _setAside = Path.Combine(Path.GetDirectoryName(summaries)!, "set-aside");
         _with = with;
         _without = without;
         _injectedTargets = injectedTargets;
@@ -188,25 +200,84 @@ internal sealed class BenchTree
         return runner.Build(withSdk ? _with : _without, _summaries, all, environment);
     }
 
-    /// <summary>A clean checkout: `git clean` of a generated tree; bin/ and obj/ deleted in a user's solution.</summary>
+    /// <summary>
+    /// A clean checkout, as a CI agent's fresh clone has it: what `git clean -dx` would delete from a generated tree
+    /// (bin/ and obj/ in a user's solution) is moved out of the tree, and deleted only when the run ends. Deleting
+    /// thousands of files just before a build slows the build's own file creation on some file systems (ext4 without
+    /// a journal skips inode numbers freed in the last minute), which a fresh clone does not pay;
+    /// <see cref="DeleteOutputsInPlace"/> measures that case.
+    /// </summary>
     public void Clean(bool withSdk)
     {
-        var root = Path.GetDirectoryName(withSdk ? _with : _without)!;
-        if (HasFeatureBranch)
+        if (_cannotMove)
         {
-            Git(root, "clean", "-qfdx");
+            DeleteOutputsInPlace(withSdk);
             return;
         }
-        foreach (var dir in Directory.GetDirectories(root, "*", SearchOption.AllDirectories)
-                     .Where(d => Path.GetFileName(d) is "bin" or "obj").OrderByDescending(d => d.Length))
+        var root = Path.GetDirectoryName(withSdk ? _with : _without)!;
+        var destination = Path.Combine(_setAside, $"{++_cleans}");
+        foreach (var relative in BuildOutputs(root))
         {
-            if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
+            var target = Path.Combine(destination, relative);
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            var source = Path.Combine(root, relative);
+            try
+            {
+                if (Directory.Exists(source)) Directory.Move(source, target);
+                else File.Move(source, target);
+            }
+            catch (IOException e)
+            {
+                // A user's solution on another file system than the work folder: no cheap move, so delete as before.
+                _cannotMove = true;
+                Console.WriteLine($"  note: cannot move {source} out of the tree ({e.Message}); clean checkouts delete in place");
+                DeleteOutputsInPlace(withSdk);
+                return;
+            }
         }
+    }
+
+    /// <summary>A clean checkout by deleting the build's outputs in place (`git clean -fdx`) right before the build.</summary>
+    public void DeleteOutputsInPlace(bool withSdk)
+    {
+        var root = Path.GetDirectoryName(withSdk ? _with : _without)!;
+        foreach (var relative in BuildOutputs(root))
+        {
+            var path = Path.Combine(root, relative);
+            if (Directory.Exists(path)) Directory.Delete(path, recursive: true);
+            else File.Delete(path);
+        }
+    }
+
+    /// <summary>Deletes what <see cref="Clean"/> moved aside: called once the last build was measured.</summary>
+    public void DiscardSetAside()
+    {
+        if (Directory.Exists(_setAside)) Directory.Delete(_setAside, recursive: true);
+    }
+
+    /// <summary>Paths relative to the tree's root: untracked files and folders of a generated tree; the bin/ and obj/ folders of a user's solution.</summary>
+    private List<string> BuildOutputs(string root)
+    {
+        if (HasFeatureBranch)
+        {
+            const string Prefix = "Would remove ";
+            return Git(root, "clean", "-ndx").Split('\n', StringSplitOptions.RemoveEmptyEntries)
+                .Where(line => line.StartsWith(Prefix, StringComparison.Ordinal))
+                .Select(line => line[Prefix.Length..].TrimEnd('/'))
+                .ToList();
+        }
+        var folders = Directory.GetDirectories(root, "*", SearchOption.AllDirectories)
+            .Where(d => Path.GetFileName(d) is "bin" or "obj")
+            .Select(d => Path.GetRelativePath(root, d))
+            .OrderBy(d => d.Length)
+            .ToList();
+        // Only the outermost: a bin/ inside an obj/ goes with it.
+        return folders.Where(d => !folders.Any(outer => d.StartsWith(outer + Path.DirectorySeparatorChar, StringComparison.Ordinal))).ToList();
     }
 
     public void Checkout(bool withSdk, string branch) => Git(Path.GetDirectoryName(withSdk ? _with : _without)!, "checkout", "-q", branch);
 
-    private static void Git(string folder, params string[] arguments)
+    private static string Git(string folder, params string[] arguments)
     {
         var info = new ProcessStartInfo("git") { WorkingDirectory = folder, RedirectStandardError = true, RedirectStandardOutput = true };
         foreach (var (key, value) in new[] { ("GIT_AUTHOR_NAME", "bench"), ("GIT_AUTHOR_EMAIL", "bench@example.invalid"), ("GIT_COMMITTER_NAME", "bench"), ("GIT_COMMITTER_EMAIL", "bench@example.invalid") })
@@ -216,8 +287,9 @@ internal sealed class BenchTree
         foreach (var argument in arguments) info.ArgumentList.Add(argument);
         using var process = Process.Start(info)!;
         var error = process.StandardError.ReadToEndAsync();
-        process.StandardOutput.ReadToEnd();
+        var output = process.StandardOutput.ReadToEnd();
         process.WaitForExit();
         if (process.ExitCode != 0) throw new InvalidOperationException($"git {string.Join(' ', arguments)} in {folder} failed: {error.Result}");
+        return output;
     }
 }

@@ -5,7 +5,8 @@ internal sealed record BenchOptions
 {
     public const string Usage = """
         usage: RemoteCache.Bench --sdk-feed DIR --sdk-version V --work DIR [options]
-          --solution PATH       measure this solution instead of a generated one (its bin/ and obj/ are deleted)
+          --solution PATH       measure this solution instead of a generated one (its bin/ and obj/ folders are
+                                moved out for clean builds and deleted when the run ends)
           --projects N          generated solution: number of projects (50)
           --files N             generated solution: source files per project (60)
           --repeat N            runs of every scenario (3); medians are reported

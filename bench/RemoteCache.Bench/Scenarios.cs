@@ -214,7 +214,7 @@ internal sealed class BenchTree
             DeleteOutputsInPlace(withSdk);
             return;
         }
-        var root = Path.GetDirectoryName(withSdk ? _with : _without)!;
+        var root = Root(withSdk);
         var destination = Path.Combine(_setAside, $"{++_cleans}");
         foreach (var relative in BuildOutputs(root))
         {
@@ -240,7 +240,7 @@ internal sealed class BenchTree
     /// <summary>A clean checkout by deleting the build's outputs in place (`git clean -fdx`) right before the build.</summary>
     public void DeleteOutputsInPlace(bool withSdk)
     {
-        var root = Path.GetDirectoryName(withSdk ? _with : _without)!;
+        var root = Root(withSdk);
         foreach (var relative in BuildOutputs(root))
         {
             var path = Path.Combine(root, relative);
@@ -269,13 +269,14 @@ internal sealed class BenchTree
         var folders = Directory.GetDirectories(root, "*", SearchOption.AllDirectories)
             .Where(d => Path.GetFileName(d) is "bin" or "obj")
             .Select(d => Path.GetRelativePath(root, d))
-            .OrderBy(d => d.Length)
             .ToList();
         // Only the outermost: a bin/ inside an obj/ goes with it.
         return folders.Where(d => !folders.Any(outer => d.StartsWith(outer + Path.DirectorySeparatorChar, StringComparison.Ordinal))).ToList();
     }
 
-    public void Checkout(bool withSdk, string branch) => Git(Path.GetDirectoryName(withSdk ? _with : _without)!, "checkout", "-q", branch);
+    public void Checkout(bool withSdk, string branch) => Git(Root(withSdk), "checkout", "-q", branch);
+
+    private string Root(bool withSdk) => Path.GetDirectoryName(withSdk ? _with : _without)!;
 
     private static string Git(string folder, params string[] arguments)
     {

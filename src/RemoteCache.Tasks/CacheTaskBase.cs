@@ -231,7 +231,15 @@ public abstract class CacheTaskBase : MSBuildTask, ICancelableTask
         WarnOnce(WarningCodes.LockUnavailable, "CacheLock", $"the build lock (CacheLock) is unavailable ({message}); builders of the same step may build it twice.");
     }
 
-    protected static string LeaseKey(string projectDirectory, string step) => "RemoteCache.Lease:" + projectDirectory + ":" + step;
+    /// <summary>
+    /// Where the restore that took a step's lease leaves it for the save, or for the compiler task when the compile
+    /// fails (Compiler/WarningRecordingTask.cs). Named by the step's first output (the assembly, the package): the
+    /// inner builds of a multi-targeted project share a folder, not outputs.
+    /// </summary>
+    internal static string LeaseKey(string step, string firstOutput) => "RemoteCache.Lease:" + step + ":" + firstOutput;
+
+    /// <summary>The lease key of this task's step, from its first output.</summary>
+    protected static string LeaseKey(string step, IEnumerable<ITaskItem> outputs) => LeaseKey(step, outputs.FirstOrDefault()?.GetMetadata("FullPath") ?? "");
 
     private string LockDownKey() => "RemoteCache.LockDown:" + CacheLock;
 

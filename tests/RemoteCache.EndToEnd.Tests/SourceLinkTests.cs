@@ -60,7 +60,10 @@ public sealed class SourceLinkTests
         }
 
         // What a compile at commit B writes (the cache shapes it as before, without restoring): the same PDB but for
-        // the commit in SourceLink, the same reference assembly, the same metadata and IL but for the MVID.
+        // the commit in SourceLink and the PDB's id; the same DLL but for what names that PDB or derives from the
+        // content (MVID, time stamps, PDB id and checksum); the same reference assembly.
+        var restoredPdb = File.ReadAllBytes(Path.Combine(obj, "Lib.pdb"));
+        var restoredDll = File.ReadAllBytes(Path.Combine(obj, "Lib.dll"));
         ws.Clean();
         var fresh = ws.Build([.. Deterministic, "-p:CacheMode=WriteOnly"]);
         Assert.True(fresh.Succeeded, fresh.Describe());
@@ -73,6 +76,56 @@ public sealed class SourceLinkTests
         Assert.Equal(compiledAtB.MethodBodies, restored.MethodBodies);
         Assert.NotEqual(compiledAtB.Mvid, restored.Mvid);
         Assert.NotEqual(compiledAtB.PdbId, restored.PdbId);
+        AssertSameBytes("Lib.pdb", PdbWithoutCommitAndId(File.ReadAllBytes(Path.Combine(obj, "Lib.pdb")), commitB), PdbWithoutCommitAndId(restoredPdb, commitA));
+        AssertSameBytes("Lib.dll", DllWithoutDerivedIds(File.ReadAllBytes(Path.Combine(obj, "Lib.dll"))), DllWithoutDerivedIds(restoredDll));
+    }
+
+    private static void AssertSameBytes(string what, byte[] expected, byte[] actual)
+    {
+        var at = expected.AsSpan().CommonPrefixLength(actual);
+        Assert.True(at == expected.Length && at == actual.Length,
+            $"{what}: the restored file ({actual.Length} bytes) and a compile at the later commit ({expected.Length} bytes) differ from offset {at} on, beyond what the README lists");
+    }
+
+    /// <summary>A portable PDB with the commit in it replaced by zeros (SHA-1: 40 characters) and its 20-byte id cleared.</summary>
+    private static byte[] PdbWithoutCommitAndId(byte[] pdb, string commit)
+    {
+        var bytes = (byte[])pdb.Clone();
+        var sha = Encoding.ASCII.GetBytes(commit);
+        for (var at = bytes.AsSpan().IndexOf(sha); at >= 0; at = bytes.AsSpan().IndexOf(sha))
+        {
+            bytes.AsSpan(at, sha.Length).Fill((byte)'0');
+        }
+        using var provider = MetadataReaderProvider.FromPortablePdbImage(System.Collections.Immutable.ImmutableArray.Create(pdb));
+        var header = provider.GetMetadataReader().DebugMetadataHeader!;
+        bytes.AsSpan(header.IdStartOffset, header.Id.Length).Clear();
+        return bytes;
+    }
+
+    /// <summary>
+    /// A DLL with what a deterministic compiler derives from the content of the DLL and its PDB cleared: the MVID, the
+    /// COFF and debug directory time stamps, the PE checksum, the PDB's id (CodeView) and the PDB's checksum.
+    /// </summary>
+    private static byte[] DllWithoutDerivedIds(byte[] dll)
+    {
+        var bytes = (byte[])dll.Clone();
+        using var pe = new PEReader(System.Collections.Immutable.ImmutableArray.Create(dll));
+        var headers = pe.PEHeaders;
+        bytes.AsSpan(headers.CoffHeaderStartOffset + 4, 4).Clear(); // TimeDateStamp
+        bytes.AsSpan(headers.PEHeaderStartOffset + 64, 4).Clear(); // CheckSum
+        var metadata = pe.GetMetadataReader();
+        var mvid = MetadataTokens.GetHeapOffset(metadata.GetModuleDefinition().Mvid);
+        bytes.AsSpan(headers.MetadataStartOffset + metadata.GetHeapMetadataOffset(HeapIndex.Guid) + (mvid - 1) * 16, 16).Clear();
+        Assert.True(headers.TryGetDirectoryOffset(headers.PEHeader!.DebugTableDirectory, out var table));
+        var entries = pe.ReadDebugDirectory();
+        for (var i = 0; i < entries.Length; i++)
+        {
+            bytes.AsSpan(table + i * 28 + 4, 4).Clear(); // the entry's Stamp
+            var entry = entries[i];
+            if (entry.Type == DebugDirectoryEntryType.CodeView) bytes.AsSpan(entry.DataPointer + 4, 16).Clear(); // "RSDS", then the PDB's GUID
+            if (entry.Type == DebugDirectoryEntryType.PdbChecksum) bytes.AsSpan(entry.DataPointer + entry.DataSize - 32, 32).Clear(); // "SHA256\0", then the hash
+        }
+        return bytes;
     }
 
     private static string Head(string folder)

@@ -76,6 +76,7 @@ public abstract class CacheTaskBase : MSBuildTask, ICancelableTask
                 $"CacheMode '{CacheMode}' is not one of ReadWrite, ReadOnly, WriteOnly, Off; the cache is off for this build.");
             return false;
         }
+        mode = EnforceEnvironmentMode(mode);
         if (mode == Core.Engine.CacheMode.Off) return true;
         if (!ByteSize.TryParse(CacheLocalSizeLimit, out sizeLimit) || sizeLimit <= 0)
         {
@@ -103,6 +104,38 @@ public abstract class CacheTaskBase : MSBuildTask, ICancelableTask
         Policy = new EntryPolicy { Namespaces = namespaces, Signer = signer, MaxOutputBytes = sizeLimit, ProjectDirectory = ProjectDirectory };
         return true;
     }
+
+    /// <summary>
+    /// CI builds untrusted code with CacheMode=ReadOnly (or Off) in the environment. MSBuild lets the project body and
+    /// the command line override a property that comes from the environment, so the variable is read here as well:
+    /// ReadOnly or Off there wins over any looser mode (the order is ReadWrite, WriteOnly, ReadOnly, Off). Other
+    /// values stay what they always were, defaults that a project may change.
+    /// </summary>
+    private CacheMode EnforceEnvironmentMode(CacheMode mode)
+    {
+        if (!CacheModes.TryParse(Environment.GetEnvironmentVariable("CacheMode"), out var enforced)
+            || enforced is not (Core.Engine.CacheMode.ReadOnly or Core.Engine.CacheMode.Off)
+            || Strictness(enforced) <= Strictness(mode))
+        {
+            return mode;
+        }
+        var key = "RemoteCache.EnvironmentModeWins:" + mode;
+        if (BuildEngine4.GetRegisteredTaskObject(key, RegisteredTaskObjectLifetime.Build) is null)
+        {
+            BuildEngine4.RegisterTaskObject(key, new object(), RegisteredTaskObjectLifetime.Build, allowEarlyCollection: false);
+            Log.LogMessage(MessageImportance.High,
+                "RemoteCache: CacheMode={0} from the environment wins over CacheMode={1} set by the project or the command line.", enforced, mode);
+        }
+        return enforced;
+    }
+
+    private static int Strictness(CacheMode mode) => mode switch
+    {
+        Core.Engine.CacheMode.Off => 3,
+        Core.Engine.CacheMode.ReadOnly => 2,
+        Core.Engine.CacheMode.WriteOnly => 1,
+        _ => 0,
+    };
 
     /// <summary>The engine over the given tiers, with this build's namespaces, signing and bounds.</summary>
     protected CacheEngine Engine(TieredStore tiers) => new(tiers, Policy);
@@ -198,7 +231,15 @@ public abstract class CacheTaskBase : MSBuildTask, ICancelableTask
         WarnOnce(WarningCodes.LockUnavailable, "CacheLock", $"the build lock (CacheLock) is unavailable ({message}); builders of the same step may build it twice.");
     }
 
-    protected static string LeaseKey(string projectDirectory, string step) => "RemoteCache.Lease:" + projectDirectory + ":" + step;
+    /// <summary>
+    /// Where the restore that took a step's lease leaves it for the save, or for the compiler task when the compile
+    /// fails (Compiler/WarningRecordingTask.cs). Named by the step's first output (the assembly, the package): the
+    /// inner builds of a multi-targeted project share a folder, not outputs.
+    /// </summary>
+    internal static string LeaseKey(string step, string firstOutput) => "RemoteCache.Lease:" + step + ":" + firstOutput;
+
+    /// <summary>The lease key of this task's step, from its first output.</summary>
+    protected static string LeaseKey(string step, IEnumerable<ITaskItem> outputs) => LeaseKey(step, outputs.FirstOrDefault()?.GetMetadata("FullPath") ?? "");
 
     private string LockDownKey() => "RemoteCache.LockDown:" + CacheLock;
 

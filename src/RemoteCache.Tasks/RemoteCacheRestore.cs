@@ -200,8 +200,9 @@ public sealed class RemoteCacheRestore : CacheTaskBase
             switch (result.Decision)
             {
                 case LeaseDecision.Build:
-                    // Build lifetime: MSBuild disposes it (releasing the lease) at the end of the build even if the compile fails.
-                    BuildEngine4.RegisterTaskObject(LeaseKey(ProjectDirectory, Step), result.Lease!, RegisteredTaskObjectLifetime.Build, allowEarlyCollection: false);
+                    // Released by the save, or as soon as the compiler fails (the compiler task); with Build lifetime
+                    // MSBuild disposes it at the end of the build whatever else happened (a pack that fails).
+                    BuildEngine4.RegisterTaskObject(LeaseKey(Step, Outputs), result.Lease!, RegisteredTaskObjectLifetime.Build, allowEarlyCollection: false);
                     return missed;
                 case LeaseDecision.Restore:
                     Log.LogMessage(MessageImportance.Normal, "RemoteCache: {0} {1} was built by another builder while this one waited {2:0.0} s.",

@@ -31,7 +31,7 @@ public sealed class RemoteCacheSave : CacheTaskBase
         finally
         {
             // Published or not, the step is done: waiters either restore the entry or take over.
-            if (BuildEngine4.UnregisterTaskObject(LeaseKey(ProjectDirectory, Step), RegisteredTaskObjectLifetime.Build) is ILease lease) lease.Dispose();
+            if (BuildEngine4.UnregisterTaskObject(LeaseKey(Step, Outputs), RegisteredTaskObjectLifetime.Build) is ILease lease) lease.Dispose();
         }
     }
 

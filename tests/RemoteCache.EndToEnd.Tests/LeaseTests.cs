@@ -80,6 +80,72 @@ public sealed class LeaseTests
         Assert.Empty(LeaseKeys(prefix));
     }
 
+    /// <summary>
+    /// Issue 23, item 8: a compile that fails releases its lease at once, not when the whole build ends, so other
+    /// builders of the same step stop waiting. The failed project's build goes on (a post-build step that runs
+    /// even on failure) until the test has probed the lease store from outside.
+    /// </summary>
+    [Theory]
+    [InlineData("file")]
+    [InlineData("redis")]
+    public async Task AFailedCompileReleasesItsLeaseBeforeTheBuildEnds(string leases)
+    {
+        using var ws = new Workspace("lease-failed-" + leases);
+        var failed = Path.Combine(ws.Root, "compile-failed");
+        var goOn = Path.Combine(ws.Root, "go-on");
+        ws.Write("Broken/Broken.csproj", """
+            <Project Sdk="Microsoft.NET.Sdk">
+              <Sdk Name="RemoteCache.Sdk" />
+              <PropertyGroup>
+                <TargetFramework>net10.0</TargetFramework>
+                <RunPostBuildEvent>Always</RunPostBuildEvent>
+                <PostBuildEvent>sh "$(MSBuildProjectDirectory)/after.sh"</PostBuildEvent>
+              </PropertyGroup>
+            </Project>
+            """);
+        ws.Write("Broken/Code.cs", "namespace Broken; public static class Code { public static int Value() => \"not an int\"; }\n");
+        // Says the compile is over, then holds the build open until the test has looked (at most 2 minutes).
+        ws.Write("Broken/after.sh", $"touch '{failed}'\nfor i in $(seq 1 1200); do [ -f '{goOn}' ] && exit 0; sleep 0.1; done\n");
+        var prefix = TestServers.Unique();
+        string[] args = leases == "redis" ? [$"-p:CacheLock={LockUrl(prefix)}"] : [];
+
+        var build = ws.StartBuildIn(ws.PathOf("Broken"), args);
+        try
+        {
+            var deadline = DateTime.UtcNow.AddMinutes(3);
+            while (!File.Exists(failed))
+            {
+                Assert.True(DateTime.UtcNow < deadline && !build.HasExited, "the build never reached its post-build step");
+                await Task.Delay(100);
+            }
+
+            if (leases == "redis")
+            {
+                Assert.Empty(LeaseKeys(prefix));
+            }
+            else
+            {
+                // A lease was taken (the folder is made for it), and no lock file in it is held any more.
+                var locks = Path.Combine(ws.CacheDir, "v1", "locks");
+                Assert.True(Directory.Exists(locks), "the build took no lease");
+                using var store = new RemoteCache.Core.Locking.FileLeaseService(ws.CacheDir);
+                foreach (var file in Directory.GetFiles(locks, "*.lock"))
+                {
+                    Assert.False(await store.IsHeldAsync(Path.GetFileNameWithoutExtension(file), CancellationToken.None),
+                        $"the failed compile still holds its lease {Path.GetFileName(file)} while its build goes on");
+                }
+            }
+            Assert.False(build.HasExited, "the build ended before the lease was probed");
+        }
+        finally
+        {
+            File.WriteAllText(goOn, "");
+            if (!build.WaitForExit(TimeSpan.FromMinutes(2))) build.Kill(entireProcessTree: true);
+            await build.WaitForExitAsync();
+        }
+        Assert.NotEqual(0, build.ExitCode);
+    }
+
     private static string LockUrl(string prefix) =>
         $"redis://:{TestServers.Require("REDIS_PASSWORD")}@127.0.0.1:{TestServers.Require("REDIS_PORT")}?prefix={prefix}";
 

@@ -1,5 +1,6 @@
 using System.Reflection;
 using Microsoft.Build.Framework;
+using RemoteCache.Core.Locking;
 
 namespace RemoteCache.Tasks.Compiler;
 
@@ -24,15 +25,49 @@ public sealed class WarningRecordingTask(ITask compiler, IReadOnlyDictionary<str
         var recorder = new WarningRecordingBuildEngine(BuildEngine);
         compiler.BuildEngine = recorder;
         compiler.HostObject = HostObject;
-        var succeeded = compiler.Execute();
+        var succeeded = false;
+        try
+        {
+            succeeded = compiler.Execute();
+        }
+        finally
+        {
+            // A failed compile saves nothing: its lease goes now, not when the whole build ends, so builders waiting
+            // for it take over at once.
+            if (!succeeded) ReleaseLease();
+        }
 
-        var outputAssembly = properties.TryGetValue("OutputAssembly", out var property) ? property.GetValue(compiler) as ITaskItem : null;
+        var outputAssembly = OutputAssembly();
         if (outputAssembly is not null && BuildEngine is IBuildEngine4 engine)
         {
-            var key = CompileDiagnostics.Key(outputAssembly.GetMetadata("FullPath"));
+            var key = CompileDiagnostics.Key(outputAssembly);
             engine.UnregisterTaskObject(key, RegisteredTaskObjectLifetime.Build);
             engine.RegisterTaskObject(key, recorder.Diagnostics, RegisteredTaskObjectLifetime.Build, allowEarlyCollection: false);
         }
         return succeeded;
+    }
+
+    private string? OutputAssembly() =>
+        properties.TryGetValue("OutputAssembly", out var property) && property.GetValue(compiler) is ITaskItem item ? item.GetMetadata("FullPath") : null;
+
+    /// <summary>Releases the lease the restore took for this compile (RemoteCacheRestore), if it took one.</summary>
+    private void ReleaseLease()
+    {
+        if (OutputAssembly() is not { } assembly || BuildEngine is not IBuildEngine4 engine
+            || engine.UnregisterTaskObject(CacheTaskBase.LeaseKey("compile", assembly), RegisteredTaskObjectLifetime.Build) is not ILease lease)
+        {
+            return;
+        }
+        try
+        {
+            lease.Dispose();
+        }
+        catch (Exception e)
+        {
+            // An unreleased lease lapses on its own (file leases when the process ends, Redis ones after their ttl).
+            BuildEngine.LogMessageEvent(new BuildMessageEventArgs(
+                $"RemoteCache: could not release the build lease of a failed compile ({e.GetType().Name}: {e.Message}); it lapses on its own.",
+                null, nameof(WarningRecordingTask), MessageImportance.Low));
+        }
     }
 }

@@ -17,9 +17,6 @@ namespace RemoteCache.Tasks;
 /// </summary>
 public sealed class RemoteCacheRestore : CacheTaskBase
 {
-    /// <summary>Item metadata the compiler reads from its inputs; the rest does not reach the outputs.</summary>
-    private static readonly string[] RelevantMetadata = ["Aliases", "EmbedInteropTypes", "LogicalName", "Access", "WithCulture"];
-
     /// <summary>Name = property name, metadata Value = its value.</summary>
     public ITaskItem[] Properties { get; set; } = [];
 
@@ -312,7 +309,7 @@ public sealed class RemoteCacheRestore : CacheTaskBase
                 .Where(name => !OwnMetadata.Contains(name))
                 .Select(name => KeyValuePair.Create(name, item.GetMetadata(name)))
                 .OrderBy(m => m.Key, StringComparer.Ordinal)
-            : RelevantMetadata.Select(m => KeyValuePair.Create(m, item.GetMetadata(m)));
+            : CompileFingerprinter.CompilerItemMetadata.Select(m => KeyValuePair.Create(m, item.GetMetadata(m)));
         return new InputFile(item.GetMetadata("Category"), kind, path, metadata.Where(m => m.Value.Length > 0).ToList());
     }
 

@@ -13,6 +13,14 @@ public static partial class CompileFingerprinter
     /// <summary>Bumped whenever the meaning of a fingerprint changes, so old entries simply stop matching.</summary>
     public const string FormatVersion = "remotecache-compile-v3";
 
+    /// <summary>
+    /// Item metadata that reach the compiler, hashed with every compile input that carries them: what the Csc task
+    /// reads (references' Aliases and EmbedInteropTypes, resources' and linked resources' LogicalName and Access) and
+    /// WithCulture, which decides whether a resource reaches it. CscParameterCoverageTests compares this list with
+    /// what the installed Csc task reads.
+    /// </summary>
+    public static readonly IReadOnlyList<string> CompilerItemMetadata = ["Aliases", "EmbedInteropTypes", "LogicalName", "Access", "WithCulture"];
+
     public static Fingerprint Compute(CompileInputs inputs)
     {
         var projectDir = Path.GetFullPath(inputs.ProjectDirectory);

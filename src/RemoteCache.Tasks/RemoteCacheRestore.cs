@@ -31,6 +31,14 @@ public sealed class RemoteCacheRestore : CacheTaskBase
     public string DotNetRoot { get; set; } = "";
     public bool IgnoreSourceRevision { get; set; } = true;
 
+    /// <summary>
+    /// The compile's Csc task folder (RoslynTargetsPath/bincore), CscToolPath and CscToolExe: together with the
+    /// environment they decide which compiler binary runs, and that binary is fingerprinted by content.
+    /// </summary>
+    public string CompilerDirectory { get; set; } = "";
+    public string CompilerToolPath { get; set; } = "";
+    public string CompilerToolExe { get; set; } = "";
+
     /// <summary>CacheExplainMisses: "true" names, on a miss, the inputs that differ from the closest earlier entry.</summary>
     public string ExplainMisses { get; set; } = "";
 
@@ -47,6 +55,15 @@ public sealed class RemoteCacheRestore : CacheTaskBase
         {
             Result = "off";
             AppendSummary(new SummaryRecord(ProjectName, Step, "", Result, 0, 0));
+            return true;
+        }
+
+        if (Step == "compile" && !IsDeterministic())
+        {
+            // The compiler may write other bytes every time, so no entry can stand for this compile: it builds, as a miss.
+            SayNotDeterministic();
+            Result = "miss";
+            AppendSummary(new SummaryRecord(ProjectName, Step, "", Result, 0, (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds));
             return true;
         }
 
@@ -139,6 +156,28 @@ public sealed class RemoteCacheRestore : CacheTaskBase
             ReportRemoteError(tiers);
         }
         return true;
+    }
+
+    /// <summary>As the Csc task reads its Deterministic parameter: anything but true compiles non-deterministically.</summary>
+    private bool IsDeterministic() =>
+        Properties.LastOrDefault(p => p.ItemSpec == "Deterministic")?.GetMetadata("Value").Trim().Equals("true", StringComparison.OrdinalIgnoreCase) == true;
+
+    /// <summary>Once per MSBuild node and build at high importance (it is a choice, not a fault), then per project at normal.</summary>
+    private void SayNotDeterministic()
+    {
+        const string Key = "RemoteCache.Said:" + WarningCodes.NotDeterministic;
+        if (BuildEngine4.GetRegisteredTaskObject(Key, RegisteredTaskObjectLifetime.Build) is null)
+        {
+            BuildEngine4.RegisterTaskObject(Key, new object(), RegisteredTaskObjectLifetime.Build, allowEarlyCollection: false);
+            Log.LogMessage(null, WarningCodes.NotDeterministic, null, ProjectFile, 0, 0, 0, 0, MessageImportance.High,
+                "RemoteCache: {0} compile is not cached, nor is any other compile with Deterministic=false: the compiler may write " +
+                "different bytes each time (an AssemblyVersion(\"1.0.*\") build number, a new MVID), so no cache entry can stand for it. " +
+                "It builds as usual. Deterministic=true, the SDK's default, makes it cacheable.", ProjectName);
+        }
+        else
+        {
+            Log.LogMessage(MessageImportance.Normal, "RemoteCache: {0} compile is not cached (Deterministic=false).", ProjectName);
+        }
     }
 
     /// <summary>How long explaining a miss may delay the compile before the build goes on without the explanation.</summary>
@@ -313,11 +352,15 @@ public sealed class RemoteCacheRestore : CacheTaskBase
         return new InputFile(item.GetMetadata("Category"), kind, path, metadata.Where(m => m.Value.Length > 0).ToList());
     }
 
+    /// <summary>The compiler binary the Csc task will run and the host it runs on (read from this node's environment, as the task does).</summary>
+    private IReadOnlyList<InputFile> CompilerBinaries() =>
+        CompilerDirectory.Length == 0 ? [] : CompilerLaunch.Inputs(CompilerDirectory, CompilerToolPath, CompilerToolExe, Environment.GetEnvironmentVariable);
+
     private CompileInputs ToInputs() => new()
     {
         ProjectDirectory = ProjectDirectory,
         Properties = Properties.Select(p => KeyValuePair.Create(p.ItemSpec, p.GetMetadata("Value"))).ToList(),
-        Files = InputFiles.Select(ToInputFile).ToList(),
+        Files = [.. InputFiles.Select(ToInputFile), .. CompilerBinaries()],
         Outputs = Outputs.Select(o => new OutputFile(o.GetMetadata("Role"), o.GetMetadata("FullPath"))).ToList(),
         PathMap = PathMap,
         NuGetPackageRoot = NuGetPackageRoot,

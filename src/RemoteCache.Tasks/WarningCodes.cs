@@ -18,4 +18,6 @@ internal static class WarningCodes
     public const string MirrorMisconfigured = "RCACHE013";
     public const string Untrusted = "RCACHE014";
     public const string UnsafeOutputs = "RCACHE015";
+    /// <summary>A message, not a warning: Deterministic=false is a legitimate choice, it just cannot be cached.</summary>
+    public const string NotDeterministic = "RCACHE018";
 }

@@ -100,6 +100,15 @@ public sealed class InputDiffTests
         Assert.Equal(["compiler changed"], Explain(With(
             ("compiler:{dotnet}/sdk/10.0.100/Roslyn/bincore/csc.dll", "csc2"), ("compiler:{dotnet}/sdk/10.0.100/Roslyn/bincore/Microsoft.CodeAnalysis.dll", "mca2"))));
 
+    [Theory]
+    [InlineData("compiler:{executable}", "csc-wrapper-2")]
+    [InlineData("compiler:{host}", "dotnet-2")]
+    [InlineData("compiler:{runtime}", ";Versions=10.0.3")]
+    public void AnotherCompilerBinaryHostOrRuntimeIsTheCompilerChanging(string name, string value) =>
+        Assert.Equal(["compiler changed"], Explain(
+            WithIn([.. Baseline, ("compiler:{executable}", "csc-wrapper-1"), ("compiler:{host}", "dotnet-1"), ("compiler:{runtime}", ";Versions=10.0.1")], (name, value)),
+            [.. Baseline, ("compiler:{executable}", "csc-wrapper-1"), ("compiler:{host}", "dotnet-1"), ("compiler:{runtime}", ";Versions=10.0.1")]));
+
     [Fact]
     public void AnotherSdkCarriesItsOwnAnalyzers() =>
         Assert.Equal([".NET SDK 10.0.100 → 10.0.401"], Explain(Renamed(

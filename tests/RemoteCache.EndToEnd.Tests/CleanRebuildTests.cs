@@ -11,15 +11,16 @@ public sealed class CleanRebuildTests
     {
         using var ws = new Workspace("clean-rebuild");
         SampleSolution.Create(ws);
+        var compiler = new CompilerWrapper(Path.Combine(ws.Root, "compiler"));
 
-        var first = ws.Build();
+        var first = ws.Build(compiler.Arguments);
         Assert.True(first.Succeeded, first.Describe());
         Assert.All(SampleSolution.Projects, p => Assert.Equal("miss", first.CompileResults.GetValueOrDefault(p)));
         Assert.Single(first.Warnings("CS0168"));
         var firstOutputs = OutputSnapshot.Take(ws.Source);
 
         ws.Clean();
-        var compiler = new BrokenCompiler(Path.Combine(ws.Root, "broken-compiler"));
+        compiler.FailIn(ws);
         var second = ws.Build(compiler.Arguments);
 
         Assert.True(second.Succeeded, second.Describe());
@@ -35,13 +36,14 @@ public sealed class CleanRebuildTests
         Assert.Equal(SampleSolution.ExpectedAppOutput, run.Output.Trim());
     }
 
-    /// <summary>The control for the test above: the stand-in compiler really fails a build that has to compile.</summary>
+    /// <summary>The control for the test above: the wrapper told to fail really fails a build that has to compile.</summary>
     [Fact]
-    public void BrokenCompilerFailsABuildThatMisses()
+    public void FailingCompilerWrapperFailsABuildThatMisses()
     {
-        using var ws = new Workspace("broken-compiler");
+        using var ws = new Workspace("failing-compiler");
         SampleSolution.Create(ws);
-        var compiler = new BrokenCompiler(Path.Combine(ws.Root, "broken-compiler"));
+        var compiler = new CompilerWrapper(Path.Combine(ws.Root, "compiler"));
+        compiler.FailIn(ws);
 
         var build = ws.Build(compiler.Arguments);
 

@@ -122,10 +122,12 @@ public sealed class CscParameterCoverageTests
     /// <summary>
     /// Null when <paramref name="expression"/> feeds the fingerprint as Csc parameter <paramref name="parameter"/>:
     /// the property of that name has exactly that Value, or every item or property it lists is an input file or an
-    /// output (as @(X->'%(FullPath)')). Otherwise why not.
+    /// output (as @(X->'%(FullPath)')), or the restore task gets it as Compiler<paramref name="parameter"/> (the
+    /// compiler binary that ToolPath and ToolExe choose is fingerprinted by content there). Otherwise why not.
     /// </summary>
     private static string? Feeds(OurTargets ours, string parameter, string expression)
     {
+        if (ours.CompilerParameters.TryGetValue("Compiler" + parameter, out var given) && given == expression) return null;
         if (ours.Properties.TryGetValue(parameter, out var value))
         {
             return value == expression ? null : $"_RemoteCacheProperty {parameter} has Value=\"{value}\" instead";
@@ -144,7 +146,9 @@ public sealed class CscParameterCoverageTests
 
     private sealed record ParameterException(string? Instead, string? Reason);
 
-    private sealed record OurTargets(Dictionary<string, string> Properties, HashSet<string> InputFiles, HashSet<string> Outputs, Dictionary<string, ParameterException> Exceptions);
+    private sealed record OurTargets(
+        Dictionary<string, string> Properties, HashSet<string> InputFiles, HashSet<string> Outputs, Dictionary<string, ParameterException> Exceptions,
+        Dictionary<string, string> CompilerParameters);
 
     private static CscCallInfo CscCall()
     {
@@ -172,6 +176,9 @@ public sealed class CscParameterCoverageTests
         }
         var exceptions = OursDocument().Descendants().Where(e => e.Name.LocalName == "_RemoteCacheCscParameterException")
             .ToDictionary(e => (string)e.Attribute("Include")!, e => new ParameterException((string?)e.Attribute("Instead"), (string?)e.Attribute("Reason")), StringComparer.Ordinal);
-        return new OurTargets(properties, [.. Includes("_RemoteCacheInputFile")], [.. Includes("_RemoteCacheCompileOutput")], exceptions);
+        var compilerParameters = target.Elements().Where(e => e.Name.LocalName == "RemoteCacheRestore").SelectMany(e => e.Attributes())
+            .Where(a => a.Name.LocalName.StartsWith("Compiler", StringComparison.Ordinal))
+            .ToDictionary(a => a.Name.LocalName, a => a.Value.Trim(), StringComparer.Ordinal);
+        return new OurTargets(properties, [.. Includes("_RemoteCacheInputFile")], [.. Includes("_RemoteCacheCompileOutput")], exceptions, compilerParameters);
     }
 }

@@ -50,10 +50,12 @@ public sealed class LeaseTests
         var prefix = TestServers.Unique();
         // A short lease, so the waiter does not wait the default 30 s for the dead holder's lease to lapse.
         string[] args = [.. Deterministic, .. remote.Use(ws), $"-p:CacheLock={LockUrl(prefix)}&ttl=00:00:03"];
-        var slow = SlowCompiler(ws.Root);
+        // Both builders run the same compiler (it is part of the fingerprint, hence of the lease); only the holder's is slow.
+        args = [.. args, .. SlowCompiler(ws.Root)];
         var holderClone = Path.Combine(ws.Root, "holder");
         Git.Clone(ws.Source, holderClone);
-        var holder = ws.StartBuildIn(holderClone, [.. args, .. slow, $"-p:CacheLocalDir={Path.Combine(ws.Root, "holder-cache")}"]);
+        ws.Environment[SlowVariable] = "1";
+        var holder = ws.StartBuildIn(holderClone, [.. args, $"-p:CacheLocalDir={Path.Combine(ws.Root, "holder-cache")}"]);
         try
         {
             // Wait until the holder took a lease (it is then compiling with the slow compiler), then kill it.
@@ -70,6 +72,7 @@ public sealed class LeaseTests
             await holder.WaitForExitAsync();
         }
 
+        ws.Environment.Remove(SlowVariable);
         var waiterClone = Path.Combine(ws.Root, "waiter");
         Git.Clone(ws.Source, waiterClone);
         var waiter = ws.BuildIn(waiterClone, [.. args, $"-p:CacheLocalDir={Path.Combine(ws.Root, "waiter-cache")}"]);
@@ -156,13 +159,18 @@ public sealed class LeaseTests
         return redis.GetServer("127.0.0.1", int.Parse(TestServers.Require("REDIS_PORT"))).Keys(pattern: prefix + ":lease:*").Select(k => (string)k!).ToList();
     }
 
-    /// <summary>A compiler that takes 60 s before running the real one: the holder is surely mid-compile when killed.</summary>
+    private const string SlowVariable = "REMOTECACHE_TEST_COMPILER_SLOW";
+
+    /// <summary>
+    /// A compiler that, when <see cref="SlowVariable"/> is set, takes 60 s before running the real one: the holder is
+    /// surely mid-compile when killed.
+    /// </summary>
     private static string[] SlowCompiler(string root)
     {
         var folder = Path.Combine(root, "slow-compiler");
         Directory.CreateDirectory(folder);
         var script = Path.Combine(folder, "csc-slow");
-        File.WriteAllText(script, $"#!/bin/sh\nsleep 60\nexec dotnet '{Path.Combine(InstalledSdk.RoslynFolder, "bincore", "csc.dll")}' \"$@\"\n");
+        File.WriteAllText(script, $"#!/bin/sh\nif [ -n \"${SlowVariable}\" ]; then sleep 60; fi\nexec dotnet '{Path.Combine(InstalledSdk.RoslynFolder, "bincore", "csc.dll")}' \"$@\"\n");
         File.SetUnixFileMode(script, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         return [$"-p:CscToolPath={folder}", "-p:CscToolExe=csc-slow"];
     }

@@ -24,7 +24,8 @@ public sealed class PackCacheTests
         SampleSolution.Replace(ws, "Lib/Lib.csproj", "<AdditionalFiles Include=\"data.txt\" />",
             "<AdditionalFiles Include=\"data.txt\" />\n    <None Include=\"notes.txt\" Pack=\"true\" PackagePath=\"docs/\" />");
         ws.Environment["SOURCE_DATE_EPOCH"] = "1700000000";
-        string[] symbols = ["-p:IncludeSymbols=true", "-p:SymbolPackageFormat=snupkg"];
+        var compiler = new CompilerWrapper(Path.Combine(ws.Root, "compiler"));
+        string[] symbols = ["-p:IncludeSymbols=true", "-p:SymbolPackageFormat=snupkg", .. compiler.Arguments];
 
         var first = ws.Pack(symbols);
         Assert.True(first.Succeeded, first.Describe());
@@ -34,8 +35,8 @@ public sealed class PackCacheTests
         Assert.Equal(4 * SampleSolution.Projects.Length, packed.Count);
 
         ws.Clean();
-        var compiler = new BrokenCompiler(Path.Combine(ws.Root, "broken-compiler"));
-        var restored = ws.Pack([.. symbols, .. compiler.Arguments]);
+        compiler.FailIn(ws);
+        var restored = ws.Pack(symbols);
 
         Assert.True(restored.Succeeded, restored.Describe());
         Assert.False(compiler.WasInvoked);
@@ -45,6 +46,7 @@ public sealed class PackCacheTests
         // The build's one summary line counts what the summary file recorded, packs included.
         Assert.Equal([BuildSummary.Format(restored.Summary)!], restored.SummaryLines);
         Assert.StartsWith("RemoteCache: 3 of 3 compiles restored (3 local), 0 built; 3 of 3 packs restored (3 local), 0 built;", restored.SummaryLines[0]);
+        compiler.CompileIn(ws);
 
         // A packed file changes: Lib's package misses, its compile still hits. Meanwhile Util's pack entry has gone
         // bad on disk: one warning, Util packs normally and writes the very bytes it wrote the first time.

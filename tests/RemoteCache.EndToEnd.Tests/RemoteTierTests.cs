@@ -18,7 +18,9 @@ public sealed class RemoteTierTests
         SampleSolution.Create(ws);
         Git.InitWithRemote(ws.Source);
         var remote = RemoteBackend.Create(backend, ws);
-        string[] args = [.. Deterministic, .. remote.Use(ws)];
+        // Both machines run the same compiler; machine B's fails if it is ever invoked.
+        var compiler = new CompilerWrapper(Path.Combine(ws.Root, "compiler"));
+        string[] args = [.. Deterministic, .. remote.Use(ws), .. compiler.Arguments];
 
         var machineA = ws.Build(args);
         Assert.True(machineA.Succeeded, machineA.Describe());
@@ -31,8 +33,8 @@ public sealed class RemoteTierTests
         Directory.CreateDirectory(Path.GetDirectoryName(clone)!);
         Git.Clone(ws.Source, clone);
         ws.CacheDir = Path.Combine(ws.Root, "machine-b", "cache");
-        var compiler = new BrokenCompiler(Path.Combine(ws.Root, "broken-compiler"));
-        var machineB = ws.BuildIn(clone, [.. args, .. compiler.Arguments]);
+        compiler.FailIn(ws);
+        var machineB = ws.BuildIn(clone, args);
 
         Assert.True(machineB.Succeeded, machineB.Describe());
         Assert.False(compiler.WasInvoked);

@@ -86,6 +86,11 @@ public static partial class CompileFingerprinter
                 continue;
             }
             if (digests[i] is not { } digest) continue;
+            if (file.Kind == InputFileKind.Tool)
+            {
+                list.Add(new(file.Category, MetadataText(digest, file.Metadata)));
+                continue;
+            }
             var name = file.Kind == InputFileKind.Source ? sourceNames.Normalize(fullPaths[i]) : contentNames.Normalize(fullPaths[i]);
             list.Add(new(file.Category + ":" + name, MetadataText(digest, file.Metadata)));
         }

@@ -13,6 +13,11 @@ public enum InputFileKind
     SourceLink,
     /// <summary>Not read: only its name and metadata matter (a target framework, a project reference and its version).</summary>
     Name,
+    /// <summary>
+    /// Only its content matters, wherever it is: the compiler a build runs and the dotnet host it runs on. Named by
+    /// its category alone, so the same compiler in another folder is the same input.
+    /// </summary>
+    Tool,
 }
 
 public sealed record InputFile(string Category, InputFileKind Kind, string Path, IReadOnlyList<KeyValuePair<string, string>> Metadata);

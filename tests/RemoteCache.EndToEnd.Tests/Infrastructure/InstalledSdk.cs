@@ -4,8 +4,12 @@ namespace RemoteCache.EndToEnd.Tests.Infrastructure;
 internal static class InstalledSdk
 {
     private static readonly Lazy<string> Roslyn = new(FindRoslyn);
+    private static readonly Lazy<string> DotnetHost = new(ResolveDotnet);
 
     public static string RoslynFolder => Roslyn.Value;
+
+    /// <summary>The dotnet executable on PATH, links resolved.</summary>
+    public static string Dotnet => DotnetHost.Value;
 
     public static string CSharpCoreTargets() => Path.Combine(RoslynFolder, "Microsoft.CSharp.Core.targets");
 
@@ -13,7 +17,7 @@ internal static class InstalledSdk
     {
         Directory.CreateDirectory(RepositoryPaths.TestRoot);
         var version = ProcessRunner.Run("dotnet", ["--version"], RepositoryPaths.TestRoot, DotnetEnvironment.Variables).Output.Trim();
-        var dotnetRoot = Path.GetDirectoryName(ResolveDotnet())!;
+        var dotnetRoot = Path.GetDirectoryName(Dotnet)!;
         var folder = Path.Combine(dotnetRoot, "sdk", version, "Roslyn");
         if (!Directory.Exists(folder)) throw new DirectoryNotFoundException($"no Roslyn folder at {folder}");
         return folder;

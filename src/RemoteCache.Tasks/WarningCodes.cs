@@ -18,4 +18,6 @@ internal static class WarningCodes
     public const string MirrorMisconfigured = "RCACHE013";
     public const string Untrusted = "RCACHE014";
     public const string UnsafeOutputs = "RCACHE015";
+    public const string UnsafeJournalFolder = "RCACHE016";
+    public const string LocalTierLinks = "RCACHE017";
 }

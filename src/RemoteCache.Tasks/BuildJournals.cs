@@ -15,7 +15,13 @@ internal sealed class BuildJournals : IDisposable
     private readonly JournalWriter _writer = JournalWriter.ForThisProcess();
     private readonly Dictionary<string, BuildJournal> _journals = new(StringComparer.Ordinal);
 
-    /// <summary>The journal of the build scope the calling project belongs to.</summary>
+    /// <summary>Why the journals' folder may not be used in this build (checked once per node and build), or null.</summary>
+    private readonly string? _refused = JournalScope.PrepareFolder();
+
+    /// <summary>
+    /// The journal of the build scope the calling project belongs to. Throws <see cref="JournalFolderRefusedException"/>
+    /// when the journals' folder is not private to this user.
+    /// </summary>
     public static BuildJournal For(IBuildEngine engine, string projectDirectory)
     {
         var engine4 = (IBuildEngine4)engine;
@@ -23,8 +29,8 @@ internal sealed class BuildJournals : IDisposable
         {
             session = new BuildJournals();
             engine4.RegisterTaskObject(Key, session, RegisteredTaskObjectLifetime.Build, allowEarlyCollection: false);
-            JournalScope.PruneOld();
         }
+        if (session._refused is { } refused) throw new JournalFolderRefusedException(refused);
         var globals = GlobalProperties(engine);
         var path = JournalScope.JournalPath(JournalScope.Key(globals, projectDirectory));
         lock (session._journals)

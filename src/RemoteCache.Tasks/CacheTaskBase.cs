@@ -101,7 +101,7 @@ public abstract class CacheTaskBase : MSBuildTask, ICancelableTask
             WarnOnce(WarningCodes.Configuration, e.Message, e.Message + " The cache is off for this build.");
             return false;
         }
-        Policy = new EntryPolicy { Namespaces = namespaces, Signer = signer, MaxOutputBytes = sizeLimit, ProjectDirectory = ProjectDirectory };
+        Policy = new EntryPolicy { Namespaces = namespaces, Signer = signer, MaxOutputBytes = sizeLimit, LocalSizeLimit = sizeLimit, ProjectDirectory = ProjectDirectory };
         return true;
     }
 
@@ -185,6 +185,29 @@ public abstract class CacheTaskBase : MSBuildTask, ICancelableTask
         }
         BuildEngine4.RegisterTaskObject(key, new object(), RegisteredTaskObjectLifetime.Build, allowEarlyCollection: false);
         return true;
+    }
+
+    /// <summary>
+    /// Keeps the local tier under CacheLocalSizeLimit after this step's writes: a save evicts (it scans the tier), other
+    /// writes (remote hits) only add to the tier's size estimate and evict when it passes the cap. Warns once about
+    /// links found in the tier's folders, which eviction leaves alone.
+    /// </summary>
+    protected void KeepLocalUnderLimit(LocalDiskStore local, long sizeLimit, bool saved)
+    {
+        try
+        {
+            if (saved) local.Evict(sizeLimit);
+            else local.KeepUnder(sizeLimit);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            Log.LogMessage(MessageImportance.Low, "RemoteCache: could not evict from the local cache ({0}); the next save tries again.", e.Message);
+        }
+        if (local.LinksFound.Count > 0)
+        {
+            WarnOnce(WarningCodes.LocalTierLinks, CacheLocalDir,
+                $"the local cache folder holds links that the cache never makes ({string.Join(", ", local.LinksFound.Order(StringComparer.Ordinal).Take(3))}); eviction neither follows nor deletes them. Remove them.");
+        }
     }
 
     /// <summary>Warns once when the remote tier failed during an operation and keeps it out of the rest of the build.</summary>

@@ -16,7 +16,7 @@ public sealed class RemoteCachePrefetch : CacheTaskBase
         var access = Core.Storage.TierAccess.For(mode);
         // Prefetched chunks are kept in the local tier: a build that may not write there has nowhere to put them.
         if (!access.ReadRemote || !access.WriteLocal) return true;
-        if (OpenPrefetcher(mode) is { } prefetcher && prefetcher.Start(ProjectName, Step))
+        if (OpenPrefetcher(mode) is { } prefetcher && prefetcher.Start(ProjectName, Step, Policy))
         {
             Log.LogMessage(MessageImportance.Low, "RemoteCache: prefetching {0} {1} from the remote cache.", ProjectName, Step);
         }

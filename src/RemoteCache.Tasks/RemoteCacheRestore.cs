@@ -51,7 +51,7 @@ public sealed class RemoteCacheRestore : CacheTaskBase
     protected override bool ExecuteCore()
     {
         var started = Stopwatch.GetTimestamp();
-        if (!TryReadSettings(out var mode, out _) || mode == Core.Engine.CacheMode.Off)
+        if (!TryReadSettings(out var mode, out var sizeLimit) || mode == Core.Engine.CacheMode.Off)
         {
             Result = "off";
             AppendSummary(new SummaryRecord(ProjectName, Step, "", Result, 0, 0));
@@ -107,6 +107,8 @@ public sealed class RemoteCacheRestore : CacheTaskBase
             outcome = CoordinateWithOtherBuilders(fingerprint, outputs, tiers, outcome);
         }
         ReportRemoteError(tiers);
+        // A remote hit (or a broken remote entry's verified chunks) wrote to the local tier; a local hit wrote nothing.
+        if (tiers.Local is { } written) KeepLocalUnderLimit(written, sizeLimit, saved: false);
 
         var tier = tiers.EntryFromRemote ? tiers.Remote!.Name : "local";
         switch (outcome.Status)

@@ -128,7 +128,7 @@ public sealed class RemoteCacheSave : CacheTaskBase
             }
             AppendSummary(new SummaryRecord(ProjectName, Step, Fingerprint, "miss", pushed ? tiers.BytesPushed : outcome.BytesStored, elapsedMs,
                 pushed ? tiers.Remote!.Name : "local", pushed ? tiers.ChunksPushed : outcome.ChunksNew, outcome.ChunksTotal) { Explanation = state.Explanation, FingerprintMs = state.FingerprintMs });
-            OpenLocal().Evict(sizeLimit);
+            KeepLocalUnderLimit(OpenLocal(), sizeLimit, saved: true);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or OperationCanceledException or CacheUnavailableException)
         {

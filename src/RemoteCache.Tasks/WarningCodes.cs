@@ -18,6 +18,8 @@ internal static class WarningCodes
     public const string MirrorMisconfigured = "RCACHE013";
     public const string Untrusted = "RCACHE014";
     public const string UnsafeOutputs = "RCACHE015";
+    public const string UnsafeJournalFolder = "RCACHE016";
+    public const string LocalTierLinks = "RCACHE017";
     /// <summary>A message, not a warning: Deterministic=false is a legitimate choice, it just cannot be cached.</summary>
     public const string NotDeterministic = "RCACHE018";
 }

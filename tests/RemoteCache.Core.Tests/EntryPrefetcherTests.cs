@@ -2,6 +2,7 @@ using RemoteCache.Core.Engine;
 using RemoteCache.Core.Explaining;
 using RemoteCache.Core.Hashing;
 using RemoteCache.Core.Storage;
+using RemoteCache.Core.Trust;
 
 namespace RemoteCache.Core.Tests;
 
@@ -162,15 +163,68 @@ public sealed class EntryPrefetcherTests : IDisposable
         Assert.NotNull(result.Problem);
     }
 
+    [Fact]
+    public async Task NothingOfAnEntryTheRestoreWouldRefuseIsKept()
+    {
+        // Unsigned while this build checks signatures; over its size limit; and in a namespace it does not read.
+        var (unsigned, _) = await PushAsync("Unsigned", "newest", TestData.Random(90_000, 11));
+        var (large, _) = await PushAsync("Large", "newest", TestData.Random(90_000, 12));
+        var (foreign, _) = await PushAsync("Foreign", "newest", TestData.Random(90_000, 13), new EntryPolicy { Namespaces = CacheNamespaces.Parse("other/ns", null) });
+        var signing = new EntryPolicy { Signer = new EntrySigner("0123456789abcdef0123456789abcdef") };
+        var small = new EntryPolicy { MaxOutputBytes = 50_000 };
+        using var prefetcher = new EntryPrefetcher(_local, _remote, Wait);
+        prefetcher.Start("Unsigned", "compile", signing);
+        prefetcher.Start("Large", "compile", small);
+        prefetcher.Start("Foreign", "compile");
+
+        var results = new[]
+        {
+            await prefetcher.Find("Unsigned", "compile")!.ForAsync([unsigned], default).WaitAsync(Wait),
+            await prefetcher.Find("Large", "compile")!.ForAsync([large], default).WaitAsync(Wait),
+            await prefetcher.Find("Foreign", "compile")!.ForAsync([foreign], default).WaitAsync(Wait),
+        };
+
+        Assert.All(results, r =>
+        {
+            Assert.NotNull(r);
+            Assert.Null(r.Entry);
+            Assert.Equal(0, r.ChunksFetched);
+            Assert.NotNull(r.Problem);
+        });
+        Assert.Contains("not signed", results[0]!.Problem);
+        Assert.Contains("size limit", results[1]!.Problem);
+        Assert.Contains("namespaces", results[2]!.Problem);
+        Assert.Equal(0, _local.Size());
+    }
+
+    [Fact]
+    public async Task PrefetchedChunksKeepTheLocalTierUnderItsCap()
+    {
+        var (first, _) = await PushAsync("A", "newest", TestData.Random(90_000, 21));
+        var (second, _) = await PushAsync("B", "newest", TestData.Random(90_000, 22));
+        var policy = new EntryPolicy { LocalSizeLimit = 150_000 };
+        using var prefetcher = new EntryPrefetcher(_local, _remote, Wait);
+        prefetcher.Start("A", "compile", policy);
+        Assert.NotNull(await prefetcher.Find("A", "compile")!.ForAsync([first], default).WaitAsync(Wait));
+        prefetcher.Start("B", "compile", policy);
+
+        var result = await prefetcher.Find("B", "compile")!.ForAsync([second], default).WaitAsync(Wait);
+
+        Assert.NotNull(result);
+        Assert.True(result.ChunksFetched > 0);
+        Assert.InRange(_local.Size(), 1, 150_000);
+    }
+
     /// <summary>Pushes an entry of one file for the project from "another machine", indexed as the index is after a save.</summary>
-    private async Task<(string Key, byte[] Content)> PushAsync(string project, string seed, byte[] content)
+    private async Task<(string Key, byte[] Content)> PushAsync(string project, string seed, byte[] content, EntryPolicy? policy = null)
     {
         var fingerprint = Sha256Digest.Of(project + seed);
         var file = _temp.Write(Path.Combine("machine-a", seed, "out.dll"), content);
         var pusher = new TieredStore(new LocalDiskStore(_temp.Combine("machine-a", "cache")), _remote, TierAccess.For(CacheMode.ReadWrite));
-        await new CacheEngine(pusher).SaveAsync("compile", project, fingerprint, [new StepOutput("assembly", file)], [], [], 1, default);
-        await ProjectIndex.AddAsync(pusher, project, "compile", fingerprint, DateTimeOffset.UtcNow, default);
-        return (fingerprint, content);
+        await new CacheEngine(pusher, policy).SaveAsync("compile", project, fingerprint, [new StepOutput("assembly", file)], [], [], 1, default);
+        var key = (policy ?? EntryPolicy.Default).WriteKey(fingerprint);
+        await ProjectIndex.AddAsync(pusher, project, "compile", key, DateTimeOffset.UtcNow, default);
+        return (key, content);
     }
 
     /// <summary>A remote whose entry reads hang until released (or cancelled), and which records what it was asked.</summary>

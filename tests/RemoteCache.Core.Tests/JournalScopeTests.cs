@@ -61,4 +61,48 @@ public sealed class JournalScopeTests : IDisposable
         Assert.False(SdkProjectGuess.UsesSdk(without));
         Assert.False(SdkProjectGuess.UsesSdk(_temp.Combine("missing", "M.csproj")));
     }
+
+    [Fact]
+    [System.Runtime.Versioning.SupportedOSPlatform("linux")] // modes and owners: what the shared temp folder of Unix needs
+    public void TheJournalFolderIsMadePrivateAndOldJournalsArePrunedWithoutFollowingLinks()
+    {
+        var folder = _temp.Combine("tmp", "remotecache-me", "builds");
+        Assert.Null(JournalScope.PrepareFolder(folder));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(folder));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(Path.GetDirectoryName(folder)!));
+        var stale = _temp.Write("tmp/remotecache-me/builds/old.jsonl", "{}");
+        var fresh = _temp.Write("tmp/remotecache-me/builds/new.jsonl", "{}");
+        var victim = _temp.Write("victim.txt", "not a journal");
+        File.CreateSymbolicLink(Path.Combine(folder, "link.jsonl"), victim);
+        foreach (var old in new[] { stale, victim }) File.SetLastWriteTimeUtc(old, DateTime.UtcNow.AddDays(-8));
+
+        Assert.Null(JournalScope.PrepareFolder(folder));
+
+        Assert.False(File.Exists(stale));
+        Assert.True(File.Exists(fresh));
+        Assert.True(File.Exists(victim));
+    }
+
+    [Fact]
+    [System.Runtime.Versioning.SupportedOSPlatform("linux")] // modes and owners: what the shared temp folder of Unix needs
+    public void AJournalFolderThatIsALinkOrWritableByOthersIsRefusedAndLeftAlone()
+    {
+        var victim = _temp.Write("elsewhere/builds/precious.jsonl", "not a journal");
+        File.SetLastWriteTimeUtc(victim, DateTime.UtcNow.AddDays(-30));
+        Directory.CreateDirectory(_temp.Combine("tmp"));
+        Directory.CreateSymbolicLink(_temp.Combine("tmp", "remotecache-me"), _temp.Combine("elsewhere"));
+        var open = _temp.Combine("open", "remotecache-me", "builds");
+        Directory.CreateDirectory(open);
+        var openVictim = _temp.Write("open/remotecache-me/builds/old.jsonl", "{}");
+        File.SetLastWriteTimeUtc(openVictim, DateTime.UtcNow.AddDays(-30));
+        File.SetUnixFileMode(Path.GetDirectoryName(open)!, (UnixFileMode)Convert.ToInt32("777", 8));
+
+        var linked = JournalScope.PrepareFolder(_temp.Combine("tmp", "remotecache-me", "builds"));
+        var writable = JournalScope.PrepareFolder(open);
+
+        Assert.Equal($"the build journal folder '{_temp.Combine("tmp", "remotecache-me")}' is a link", linked);
+        Assert.StartsWith($"the build journal folder '{Path.GetDirectoryName(open)}' can be written by other users", writable);
+        Assert.True(File.Exists(victim));
+        Assert.True(File.Exists(openVictim));
+    }
 }

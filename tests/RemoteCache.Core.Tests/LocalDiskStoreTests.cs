@@ -250,6 +250,71 @@ public sealed class LocalDiskStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task EvictFollowsNoLinkAndDeletesOnlyTheStoresOwnFiles()
+    {
+        // Planted in the cache folder: a chunk shard that links to a folder of someone's files, a chunk-named link to
+        // a file, and files the store never writes. All old and large, so first in line for eviction.
+        var outside = _temp.Combine("outside");
+        Directory.CreateDirectory(outside);
+        var victim = _temp.Write("outside/" + Sha256Digest.Of("victim") + ".zst", new byte[5000]);
+        var linkedFile = _temp.Write("outside-file.bin", new byte[5000]);
+        var chunks = Path.Combine(_store.Root, "chunks");
+        var linkedShard = Path.Combine(chunks, Sha256Digest.Of("victim")[..2]);
+        Directory.CreateSymbolicLink(linkedShard, outside);
+        var ownChunk = Sha256Digest.Of("own");
+        await _store.PutChunkAsync(ownChunk, new byte[1000], default);
+        var chunkLink = _store.ChunkPath(ownChunk[..2] + Sha256Digest.Of("link")[2..]);
+        File.CreateSymbolicLink(chunkLink, linkedFile);
+        var foreign = _temp.Write(Path.Combine("cache", "v1", "chunks", ownChunk[..2], "notes.txt"), new byte[5000]);
+        var foreignTop = _temp.Write(Path.Combine("cache", "v1", "entries", "README"), new byte[5000]);
+        foreach (var path in new[] { victim, linkedFile, foreign, foreignTop }) File.SetLastWriteTimeUtc(path, DateTime.UtcNow.AddDays(-30));
+        var newer = Sha256Digest.Of("newer");
+        await _store.PutChunkAsync(newer, new byte[1000], default);
+        File.SetLastWriteTimeUtc(_store.ChunkPath(ownChunk), DateTime.UtcNow.AddHours(-1));
+
+        Assert.Equal(2000, _store.Size());
+        var freed = _store.Evict(1500);
+
+        Assert.Equal(1000, freed);
+        Assert.False(File.Exists(_store.ChunkPath(ownChunk)));
+        Assert.True(File.Exists(_store.ChunkPath(newer)));
+        Assert.True(File.Exists(victim));
+        Assert.True(File.Exists(linkedFile));
+        Assert.True(File.Exists(foreign));
+        Assert.True(File.Exists(foreignTop));
+        Assert.Contains(linkedShard, _store.LinksFound);
+        Assert.Contains(chunkLink, _store.LinksFound);
+        // Deleting a chunk whose shard is the link does not reach into the linked folder either.
+        await _store.DeleteChunkAsync(Sha256Digest.Of("victim"), default);
+        Assert.True(File.Exists(victim));
+    }
+
+    [Fact]
+    public async Task KeepUnderScansOnlyWhenWhatWasWrittenCouldPassTheCap()
+    {
+        await _store.PutChunkAsync(Sha256Digest.Of("a"), new byte[1000], default);
+        // No estimate yet: the first call scans and records the size.
+        Assert.Equal(0, _store.KeepUnder(10_000));
+        Assert.Equal("1000", File.ReadAllText(Path.Combine(_store.Root, "size")));
+        // Nothing written since: nothing to do, not even a read.
+        Assert.Equal(0, _store.KeepUnder(1));
+
+        // Files another process wrote are not seen until the estimate passes the cap...
+        var other = new LocalDiskStore(Path.GetDirectoryName(_store.Root)!);
+        await other.PutChunkAsync(Sha256Digest.Of("b"), new byte[1000], default);
+        Assert.Equal(0, other.KeepUnder(10_000));
+        Assert.Equal("2000", File.ReadAllText(Path.Combine(_store.Root, "size")));
+        File.SetLastWriteTimeUtc(_store.ChunkPath(Sha256Digest.Of("a")), DateTime.UtcNow.AddHours(-1));
+
+        // ...and then the tier is scanned and evicted down to 80% of the cap.
+        await _store.PutChunkAsync(Sha256Digest.Of("c"), new byte[1000], default);
+        Assert.Equal(1000, _store.KeepUnder(2500));
+        Assert.False(File.Exists(_store.ChunkPath(Sha256Digest.Of("a"))));
+        Assert.Equal(2000, _store.Size());
+        Assert.Equal("2000", File.ReadAllText(Path.Combine(_store.Root, "size")));
+    }
+
+    [Fact]
     public void EnsureWritableBeneathARegularFileThrowsNamingTheFolder()
     {
         // Tests run as root, for whom permissions do not stop writes; a folder beneath a regular file cannot exist.

@@ -17,6 +17,9 @@ public sealed record EntryPolicy
     /// <summary>An entry whose outputs are larger is a miss (CacheLocalSizeLimit: a save never stores more).</summary>
     public long MaxOutputBytes { get; init; } = long.MaxValue;
 
+    /// <summary>CacheLocalSizeLimit: the local tier is kept under it after every write, not only after saves.</summary>
+    public long LocalSizeLimit { get; init; } = long.MaxValue;
+
     /// <summary>The project folder: outputs whose folders leave it through a link are not restored. Null: not checked.</summary>
     public string? ProjectDirectory { get; init; }
 

@@ -1,3 +1,5 @@
+using RemoteCache.Core.Hashing;
+
 namespace RemoteCache.Core.Storage;
 
 /// <summary>
@@ -5,6 +7,9 @@ namespace RemoteCache.Core.Storage;
 /// same folder and is renamed into place, so readers see a whole object or none. Reads refresh the file's time,
 /// which is what least-recently-used eviction sorts by, unless the store is opened for reading only (an untrusted
 /// build changes nothing, not even times). An object larger than an entry or chunk can be is refused unread.
+/// Eviction and deletion touch only the names the store writes (<c>entries/ab/&lt;key&gt;.json</c>,
+/// <c>chunks/ab/&lt;digest&gt;.zst</c>) and never go through a link: the folder may be shared, and whoever planted a link
+/// there must not make a build delete what it points to.
 /// </summary>
 public sealed class LocalDiskStore : ICacheStore, IListableStore
 {
@@ -13,6 +18,8 @@ public sealed class LocalDiskStore : ICacheStore, IListableStore
     private readonly string _temp;
     private readonly string _root;
     private readonly bool _touchOnRead;
+    private long _written;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> _links = new(StringComparer.Ordinal);
 
     /// <param name="touchOnRead">False for untrusted builds and for maintenance (the remotecache tool), whose reads must change nothing, not even last-use times.</param>
     public LocalDiskStore(string root, string name = "local", bool touchOnRead = true)
@@ -29,6 +36,12 @@ public sealed class LocalDiskStore : ICacheStore, IListableStore
     public string Name { get; }
 
     public string Root => _root;
+
+    /// <summary>Links this store met inside its own folders (evicting, sizing, listing, deleting): left alone, for a warning.</summary>
+    public IReadOnlyCollection<string> LinksFound => _links.Keys.ToList();
+
+    /// <summary>Where the last eviction left the tier's size: the base of the estimate <see cref="KeepUnder"/> adds to.</summary>
+    private string SizeFile => Path.Combine(_root, "size");
 
     /// <summary>Creates the folders and proves a file can be written there.</summary>
     public void EnsureWritable()
@@ -98,37 +111,68 @@ public sealed class LocalDiskStore : ICacheStore, IListableStore
     }
 
     /// <summary>
-    /// Deletes least recently used files until the tier is under 80% of <paramref name="limitBytes"/>.
+    /// Deletes least recently used entries and chunks until the tier is under 80% of <paramref name="limitBytes"/>.
     /// Returns the bytes freed. Only one process evicts at a time; the others skip.
     /// </summary>
     public long Evict(long limitBytes)
     {
+        using var gate = TryGate(TimeSpan.Zero);
+        return gate is null ? 0 : EvictHoldingGate(limitBytes);
+    }
+
+    /// <summary>
+    /// Keeps the tier under <paramref name="limitBytes"/> after writes that were not saves (entries and chunks a remote
+    /// hit or a prefetch brought in) without scanning the tier each time: the bytes this store wrote since the last call
+    /// are added to the estimate the last eviction left (the file <c>v1/size</c>), and the tier is scanned and evicted
+    /// only when the estimate passes the cap, or when there is none yet. Writing nothing costs nothing. Returns the
+    /// bytes freed.
+    /// </summary>
+    public long KeepUnder(long limitBytes)
+    {
+        var written = Interlocked.Exchange(ref _written, 0);
+        if (written == 0) return 0;
+        using var gate = TryGate(TimeSpan.FromSeconds(5));
+        if (gate is null)
+        {
+            Interlocked.Add(ref _written, written); // busy: counted at this store's next call
+            return 0;
+        }
+        var estimate = ReadEstimate();
+        if (estimate is null || estimate.Value + written > limitBytes) return EvictHoldingGate(limitBytes);
+        WriteEstimate(estimate.Value + written);
+        return 0;
+    }
+
+    /// <summary>The eviction lock; null when another process holds it beyond <paramref name="wait"/>.</summary>
+    private FileStream? TryGate(TimeSpan wait)
+    {
         Directory.CreateDirectory(_root);
-        FileStream? gate;
-        try
+        var deadline = DateTime.UtcNow + wait;
+        while (true)
         {
-            gate = new FileStream(Path.Combine(_root, "evict.lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
-        }
-        catch (IOException)
-        {
-            return 0; // another build is evicting right now
-        }
-        using (gate)
-        {
-            var files = new List<FileInfo>();
-            long total = 0;
-            foreach (var folder in new[] { _entries, _chunks })
+            try
             {
-                if (!Directory.Exists(folder)) continue;
-                foreach (var file in new DirectoryInfo(folder).EnumerateFiles("*", SearchOption.AllDirectories))
-                {
-                    files.Add(file);
-                    total += file.Length;
-                }
+                return new FileStream(Path.Combine(_root, "evict.lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
             }
-            if (total <= limitBytes) return 0;
+            catch (IOException) when (DateTime.UtcNow < deadline)
+            {
+                Thread.Sleep(20); // another build is evicting or updating the estimate right now
+            }
+            catch (IOException)
+            {
+                return null;
+            }
+        }
+    }
+
+    private long EvictHoldingGate(long limitBytes)
+    {
+        var files = OwnFiles(_entries, ".json").Concat(OwnFiles(_chunks, ".zst")).ToList();
+        var total = files.Sum(f => f.Length);
+        long freed = 0;
+        if (total > limitBytes)
+        {
             var target = limitBytes / 10 * 8;
-            long freed = 0;
             foreach (var file in files.OrderBy(f => f.LastWriteTimeUtc))
             {
                 if (total - freed <= target) break;
@@ -144,21 +188,38 @@ public sealed class LocalDiskStore : ICacheStore, IListableStore
                     // Deleted by a concurrent eviction or in use; the next eviction gets another chance.
                 }
             }
-            return freed;
+        }
+        WriteEstimate(total - freed);
+        return freed;
+    }
+
+    private long? ReadEstimate()
+    {
+        try
+        {
+            return long.TryParse(File.ReadAllText(SizeFile), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var size) ? size : null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null; // none yet (or unreadable): the caller scans
+        }
+    }
+
+    private void WriteEstimate(long size)
+    {
+        try
+        {
+            // Renamed into place: a link planted under that name is replaced, never written through.
+            WriteAtomically(SizeFile, System.Text.Encoding.ASCII.GetBytes(size.ToString(System.Globalization.CultureInfo.InvariantCulture)), count: false);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Without an estimate the next call scans the tier: slower, never wrong.
         }
     }
 
     /// <summary>Total bytes of entries and chunks (for the tool and tests).</summary>
-    public long Size()
-    {
-        long total = 0;
-        foreach (var folder in new[] { _entries, _chunks })
-        {
-            if (!Directory.Exists(folder)) continue;
-            total += new DirectoryInfo(folder).EnumerateFiles("*", SearchOption.AllDirectories).Sum(f => f.Length);
-        }
-        return total;
-    }
+    public long Size() => OwnFiles(_entries, ".json").Concat(OwnFiles(_chunks, ".zst")).Sum(f => f.Length);
 
     public IAsyncEnumerable<StoredObject> ListEntriesAsync(CancellationToken cancellationToken) => ListFiles(_entries, ".json").ToAsyncEnumerable();
 
@@ -173,24 +234,56 @@ public sealed class LocalDiskStore : ICacheStore, IListableStore
     }
 
     /// <summary>Files of the two-level layout (folder/ab/name.ext); the time is the last use, which eviction sorts by.</summary>
-    private static IEnumerable<StoredObject> ListFiles(string folder, string extension)
+    private IEnumerable<StoredObject> ListFiles(string folder, string extension) =>
+        OwnFiles(folder, extension).Select(file => new StoredObject(Path.GetFileNameWithoutExtension(file.Name), file.Length, new DateTimeOffset(file.LastWriteTimeUtc, TimeSpan.Zero)));
+
+    /// <summary>
+    /// The store's own files: <c>folder/ab/&lt;64 hex&gt;.ext</c> whose name starts with its folder's. Links (to a folder
+    /// or a file) are neither descended into nor returned, and anything else is not the store's.
+    /// </summary>
+    private IEnumerable<FileInfo> OwnFiles(string folder, string extension)
     {
-        if (!Directory.Exists(folder)) yield break;
-        foreach (var file in new DirectoryInfo(folder).EnumerateFiles("*" + extension, SearchOption.AllDirectories))
+        if (!IsRealFolder(_root) || !IsRealFolder(folder)) yield break;
+        foreach (var shard in new DirectoryInfo(folder).EnumerateDirectories())
         {
-            yield return new StoredObject(Path.GetFileNameWithoutExtension(file.Name), file.Length, new DateTimeOffset(file.LastWriteTimeUtc, TimeSpan.Zero));
+            if (IsLink(shard)) continue;
+            if (shard.Name.Length != 2 || !shard.Name.All(char.IsAsciiHexDigitLower)) continue;
+            foreach (var file in shard.EnumerateFiles("*" + extension))
+            {
+                if (IsLink(file)) continue;
+                var name = Path.GetFileNameWithoutExtension(file.Name);
+                if (file.Name.EndsWith(extension, StringComparison.Ordinal) && Sha256Digest.IsValid(name) && name.StartsWith(shard.Name, StringComparison.Ordinal)) yield return file;
+            }
         }
     }
 
-    private static void DeleteIfPresent(string path)
+    private bool IsLink(FileSystemInfo entry)
     {
+        if ((entry.Attributes & FileAttributes.ReparsePoint) == 0) return false;
+        _links.TryAdd(entry.FullName, true);
+        return true;
+    }
+
+    /// <summary>A folder that exists and is not a link.</summary>
+    private bool IsRealFolder(string path)
+    {
+        var info = new DirectoryInfo(path);
+        return info.Exists && !IsLink(info);
+    }
+
+    /// <summary>Deletes an entry or chunk file unless a folder on its way is a link (nothing is deleted through one).</summary>
+    private void DeleteIfPresent(string path)
+    {
+        var shard = Path.GetDirectoryName(path)!;
+        if (!IsRealFolder(_root) || !IsRealFolder(Path.GetDirectoryName(shard)!) || !IsRealFolder(shard)) return;
         try
         {
+            // Removes the name itself, a link named like an entry included, never what a link points to.
             File.Delete(path);
         }
         catch (DirectoryNotFoundException)
         {
-            // Its folder was never made: there is nothing to delete.
+            // Its folder went away meanwhile: there is nothing to delete.
         }
     }
 
@@ -228,7 +321,7 @@ public sealed class LocalDiskStore : ICacheStore, IListableStore
         }
     }
 
-    private void WriteAtomically(string path, byte[] bytes)
+    private void WriteAtomically(string path, byte[] bytes, bool count = true)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         Directory.CreateDirectory(_temp);
@@ -241,6 +334,7 @@ public sealed class LocalDiskStore : ICacheStore, IListableStore
                 stream.Write(bytes);
             }
             File.Move(temp, path, overwrite: true);
+            if (count) Interlocked.Add(ref _written, bytes.Length);
         }
         finally
         {

@@ -28,6 +28,9 @@ public sealed class TieredStore(LocalDiskStore? local, ICacheStore? remote, Tier
 
     public ICacheStore? Remote => remote;
 
+    /// <summary>The local tier when this store writes to it, else null.</summary>
+    public LocalDiskStore? Local => access.WriteLocal ? local : null;
+
     public Exception? RemoteError => _remoteError;
 
     /// <summary>Whether the last entry read came from the remote tier.</summary>

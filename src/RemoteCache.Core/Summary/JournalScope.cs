@@ -2,6 +2,7 @@ using System.Text;
 using System.Xml;
 using System.Xml.Linq;
 using RemoteCache.Core.Hashing;
+using RemoteCache.Core.Trust;
 
 namespace RemoteCache.Core.Summary;
 
@@ -66,19 +67,46 @@ public static class JournalScope
         }
     }
 
-    /// <summary>Deletes journals nobody wrote to for a week (their builds are long over).</summary>
-    public static void PruneOld()
+    /// <summary>
+    /// Makes the journals' folder private to this user (mode 0700, also the per-user folder above it) or checks the one
+    /// there, and deletes journals nobody wrote to for a week (their builds are long over). Returns null when journals
+    /// may be written there, else why not: the folders are in the shared temp folder, where another user could have
+    /// put a link or a folder of their own, and then nothing is written or deleted there.
+    /// </summary>
+    public static string? PrepareFolder() => PrepareFolder(Folder);
+
+    internal static string? PrepareFolder(string folder)
     {
-        if (!Directory.Exists(Folder)) return;
-        foreach (var file in Directory.EnumerateFiles(Folder))
+        foreach (var level in new[] { Path.GetDirectoryName(folder)!, folder })
         {
+            if (PrivateFolder.Ensure(level) is { } problem) return $"the build journal folder '{level}' {problem}";
+        }
+        PruneOld(folder);
+        return null;
+    }
+
+    private static void PruneOld(string folder)
+    {
+        IEnumerable<FileInfo> files;
+        try
+        {
+            files = new DirectoryInfo(folder).EnumerateFiles().ToList();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return; // unreadable right now: the next build prunes
+        }
+        foreach (var file in files)
+        {
+            // A link is never followed, not even to read its time: only the folder's own files go.
+            if (!PrivateFolder.IsPlainFile(file)) continue;
             try
             {
-                if (DateTime.UtcNow - File.GetLastWriteTimeUtc(file) > Retention) File.Delete(file);
+                if (DateTime.UtcNow - file.LastWriteTimeUtc > Retention) file.Delete();
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
-                // In use or not ours: the next build tries again.
+                // In use or deleted meanwhile: the next build tries again.
             }
         }
     }

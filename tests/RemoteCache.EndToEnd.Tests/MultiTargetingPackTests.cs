@@ -84,13 +84,7 @@ public sealed class MultiTargetingPackTests
             """);
         if (form is "package-reference" or "both")
         {
-            ws.Write("Directory.Build.props", $"""
-                <Project>
-                  <ItemGroup>
-                    <PackageReference Include="RemoteCache.Sdk" Version="{SdkPackage.Version}" PrivateAssets="all" />
-                  </ItemGroup>
-                </Project>
-                """);
+            ws.WritePackageReferenceForm();
         }
         // Block namespace and plain syntax: netstandard2.0 compiles with C# 7.3.
         ws.Write("Greeter.cs", """

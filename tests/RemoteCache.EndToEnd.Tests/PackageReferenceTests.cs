@@ -16,13 +16,7 @@ public sealed class PackageReferenceTests
         {
             SampleSolution.Replace(ws, $"{project}/{project}.csproj", "  <Sdk Name=\"RemoteCache.Sdk\" />\n", "");
         }
-        ws.Write("Directory.Build.props", $"""
-            <Project>
-              <ItemGroup>
-                <PackageReference Include="RemoteCache.Sdk" Version="{SdkPackage.Version}" PrivateAssets="all" />
-              </ItemGroup>
-            </Project>
-            """);
+        ws.WritePackageReferenceForm();
         Git.InitWithRemote(ws.Source);
         var first = ws.Build("-p:ContinuousIntegrationBuild=true");
         Assert.True(first.Succeeded, first.Describe());

@@ -49,6 +49,15 @@ public sealed class Workspace : IDisposable
 
     public void UseSource(string folder) => Source = folder;
 
+    /// <summary>Writes a Directory.Build.props that brings in the packed SDK as a PackageReference, for the whole tree.</summary>
+    public void WritePackageReferenceForm() => Write("Directory.Build.props", $"""
+        <Project>
+          <ItemGroup>
+            <PackageReference Include="RemoteCache.Sdk" Version="{SdkPackage.Version}" PrivateAssets="all" />
+          </ItemGroup>
+        </Project>
+        """);
+
     public string PathOf(string relative) => Path.Combine(Source, relative);
 
     public void Write(string relative, string content)

@@ -119,10 +119,8 @@ public abstract class CacheTaskBase : MSBuildTask, ICancelableTask
         {
             return mode;
         }
-        var key = "RemoteCache.EnvironmentModeWins:" + mode;
-        if (BuildEngine4.GetRegisteredTaskObject(key, RegisteredTaskObjectLifetime.Build) is null)
+        if (BuildEngine4.FirstTimeInBuild("RemoteCache.EnvironmentModeWins:" + mode))
         {
-            BuildEngine4.RegisterTaskObject(key, new object(), RegisteredTaskObjectLifetime.Build, allowEarlyCollection: false);
             Log.LogMessage(MessageImportance.High,
                 "RemoteCache: CacheMode={0} from the environment wins over CacheMode={1} set by the project or the command line.", enforced, mode);
         }
@@ -341,11 +339,8 @@ public abstract class CacheTaskBase : MSBuildTask, ICancelableTask
     /// </summary>
     protected void WarnOnce(string code, string subject, string message)
     {
-        var key = "RemoteCache.Warned:" + code + ":" + subject;
-        var engine = BuildEngine4;
-        if (engine.GetRegisteredTaskObject(key, RegisteredTaskObjectLifetime.Build) is null)
+        if (BuildEngine4.FirstTimeInBuild("RemoteCache.Warned:" + code + ":" + subject))
         {
-            engine.RegisterTaskObject(key, new object(), RegisteredTaskObjectLifetime.Build, allowEarlyCollection: false);
             Log.LogWarning(null, code, null, ProjectFile, 0, 0, 0, 0, "RemoteCache: " + OneLine(Mask(message)));
         }
         else

@@ -34,10 +34,8 @@ public sealed class RemoteCacheBuildSummary : MSBuildTask
         catch (JournalFolderRefusedException e)
         {
             // Once per MSBuild node and build: every project's start and end meets the same folder.
-            const string warned = "RemoteCache.Warned:" + WarningCodes.UnsafeJournalFolder;
-            if (BuildEngine4.GetRegisteredTaskObject(warned, RegisteredTaskObjectLifetime.Build) is null)
+            if (BuildEngine4.FirstTimeInBuild("RemoteCache.Warned:" + WarningCodes.UnsafeJournalFolder))
             {
-                BuildEngine4.RegisterTaskObject(warned, new object(), RegisteredTaskObjectLifetime.Build, allowEarlyCollection: false);
                 Log.LogWarning(null, WarningCodes.UnsafeJournalFolder, null, ProjectFile, 0, 0, 0, 0,
                     "RemoteCache: {0}, so nothing is written to or deleted from it and this build prints no summary line. Delete it (the next build makes a private one) or point TMPDIR at a private folder.", e.Message);
             }

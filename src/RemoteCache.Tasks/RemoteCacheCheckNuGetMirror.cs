@@ -38,7 +38,7 @@ public sealed class RemoteCacheCheckNuGetMirror : MSBuildTask, ICancelableTask
             return false;
         }
         // Every project of a solution asks; the first one on each node tells.
-        var firstTime = FirstTimeOnThisNode("RemoteCache.NuGetMirrorReported:" + NuGetMirrorUrl);
+        var firstTime = BuildEngine4.FirstTimeInBuild("RemoteCache.NuGetMirrorReported:" + NuGetMirrorUrl);
         if (verdict.Problem != MirrorProblem.None && firstTime)
         {
             Log.LogWarning(null, code, null, ProjectFile, 0, 0, 0, 0, "RemoteCache: " + verdict.Message);
@@ -58,12 +58,5 @@ public sealed class RemoteCacheCheckNuGetMirror : MSBuildTask, ICancelableTask
         var result = NuGetMirrorProbe.ProbeAsync(mirror.Uri, NuGetMirrorProbe.DefaultDeadline, _cancel.Token).GetAwaiter().GetResult();
         BuildEngine4.RegisterTaskObject(key, result, RegisteredTaskObjectLifetime.Build, allowEarlyCollection: false);
         return result;
-    }
-
-    private bool FirstTimeOnThisNode(string key)
-    {
-        if (BuildEngine4.GetRegisteredTaskObject(key, RegisteredTaskObjectLifetime.Build) is not null) return false;
-        BuildEngine4.RegisterTaskObject(key, new object(), RegisteredTaskObjectLifetime.Build, allowEarlyCollection: false);
-        return true;
     }
 }

@@ -167,10 +167,8 @@ public sealed class RemoteCacheRestore : CacheTaskBase
     /// <summary>Once per MSBuild node and build at high importance (it is a choice, not a fault), then per project at normal.</summary>
     private void SayNotDeterministic()
     {
-        const string Key = "RemoteCache.Said:" + WarningCodes.NotDeterministic;
-        if (BuildEngine4.GetRegisteredTaskObject(Key, RegisteredTaskObjectLifetime.Build) is null)
+        if (BuildEngine4.FirstTimeInBuild("RemoteCache.Said:" + WarningCodes.NotDeterministic))
         {
-            BuildEngine4.RegisterTaskObject(Key, new object(), RegisteredTaskObjectLifetime.Build, allowEarlyCollection: false);
             Log.LogMessage(null, WarningCodes.NotDeterministic, null, ProjectFile, 0, 0, 0, 0, MessageImportance.High,
                 "RemoteCache: {0} compile is not cached, nor is any other compile with Deterministic=false: the compiler may write " +
                 "different bytes each time (an AssemblyVersion(\"1.0.*\") build number, a new MVID), so no cache entry can stand for it. " +

@@ -42,18 +42,40 @@ public abstract class CacheTaskBase : MSBuildTask, ICancelableTask
     /// The cache must never fail a build: anything unexpected from the cache becomes one warning and the build goes
     /// on as if there were no cache.
     /// </summary>
-    public sealed override bool Execute()
+    public sealed override bool Execute() => Guarded(ExecuteCore, true);
+
+    /// <summary>Runs cache work that must never fail the build: anything unexpected is one warning and <paramref name="fallback"/>.</summary>
+    protected T Guarded<T>(Func<T> work, T fallback)
     {
         try
         {
-            return ExecuteCore();
+            return work();
         }
         catch (Exception e) when (e is not OperationCanceledException || !_cancel.IsCancellationRequested)
         {
             Warn(WarningCodes.Unexpected, $"the cache failed unexpectedly in {ProjectName} {Step} ({e.GetType().Name}: {e.Message}); building without it.");
             Log.LogMessage(MessageImportance.Low, "RemoteCache: {0}", Mask(e.ToString()));
-            return true;
+            return fallback;
         }
+    }
+
+    /// <summary>Another cache task with this one's settings and build engine, for a step this task drives itself.</summary>
+    protected T WithSettings<T>(T task) where T : CacheTaskBase
+    {
+        task.BuildEngine = BuildEngine;
+        task.ProjectName = ProjectName;
+        task.ProjectFile = ProjectFile;
+        task.ProjectDirectory = ProjectDirectory;
+        task.Step = Step;
+        task.CacheMode = CacheMode;
+        task.CacheLocalDir = CacheLocalDir;
+        task.CacheLocalSizeLimit = CacheLocalSizeLimit;
+        task.CacheSummaryFile = CacheSummaryFile;
+        task.CacheUrl = CacheUrl;
+        task.CacheLock = CacheLock;
+        task.CacheKeyPrefix = CacheKeyPrefix;
+        task.CacheReadPrefixes = CacheReadPrefixes;
+        return task;
     }
 
     protected abstract bool ExecuteCore();
@@ -258,6 +280,29 @@ public abstract class CacheTaskBase : MSBuildTask, ICancelableTask
     /// inner builds of a multi-targeted project share a folder, not outputs.
     /// </summary>
     internal static string LeaseKey(string step, string firstOutput) => "RemoteCache.Lease:" + step + ":" + firstOutput;
+
+    /// <summary>
+    /// Releases the lease a restore took for a step that then failed, so builders waiting for it take over at once
+    /// instead of when the whole build ends.
+    /// </summary>
+    internal static void ReleaseLease(IBuildEngine engine, string step, string firstOutput, string sender)
+    {
+        if (engine is not IBuildEngine4 engine4 || engine4.UnregisterTaskObject(LeaseKey(step, firstOutput), RegisteredTaskObjectLifetime.Build) is not ILease lease)
+        {
+            return;
+        }
+        try
+        {
+            lease.Dispose();
+        }
+        catch (Exception e)
+        {
+            // An unreleased lease lapses on its own (file leases when the process ends, Redis ones after their ttl).
+            engine.LogMessageEvent(new BuildMessageEventArgs(
+                $"RemoteCache: could not release the build lease of a failed {step} ({e.GetType().Name}: {e.Message}); it lapses on its own.",
+                null, sender, MessageImportance.Low));
+        }
+    }
 
     /// <summary>The lease key of this task's step, from its first output.</summary>
     protected static string LeaseKey(string step, IEnumerable<ITaskItem> outputs) => LeaseKey(step, outputs.FirstOrDefault()?.GetMetadata("FullPath") ?? "");

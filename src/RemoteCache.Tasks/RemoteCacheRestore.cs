@@ -42,6 +42,9 @@ public sealed class RemoteCacheRestore : CacheTaskBase
     /// <summary>CacheExplainMisses: "true" names, on a miss, the inputs that differ from the closest earlier entry.</summary>
     public string ExplainMisses { get; set; } = "";
 
+    /// <summary>A step other than a compile (the test run) fingerprints its own inputs; the restore does the rest.</summary>
+    internal Func<Fingerprint>? FingerprintOf { get; init; }
+
     /// <summary>The fingerprint, empty when none was computed.</summary>
     [Output] public string Fingerprint { get; set; } = "";
 
@@ -71,7 +74,7 @@ public sealed class RemoteCacheRestore : CacheTaskBase
         try
         {
             RememberDigests(TierAccess.For(mode).WriteLocal);
-            fingerprint = CompileFingerprinter.Compute(ToInputs());
+            fingerprint = FingerprintOf?.Invoke() ?? CompileFingerprinter.Compute(ToInputs());
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

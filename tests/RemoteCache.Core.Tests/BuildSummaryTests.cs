@@ -14,12 +14,14 @@ public sealed class BuildSummaryTests
             new("B", "compile", "fb", "hit-remote", 1024 * 1024, 400, "s3") { OriginalMilliseconds = 5400 },
             new("C", "compile", "fc", "miss", 512, 2000, "local", 2, 3),
             new("C", "pack", "fp", "hit-local", 1024, 50) { OriginalMilliseconds = 1050 },
+            new("D", "test", "ft", "hit-local", 0, 100) { OriginalMilliseconds = 4100 },
+            new("E", "test", "fu", "miss", 0, 900),
         ];
 
         Assert.Equal(
-            "RemoteCache: 2 of 3 compiles restored (1 local, 1 s3), 1 built; 1 of 1 packs restored (1 local), 0 built; 1.0 MB down, 512 B up, ~9.0 s saved",
+            "RemoteCache: 2 of 3 compiles restored (1 local, 1 s3), 1 built; 1 of 1 packs restored (1 local), 0 built; 1 of 2 test runs restored (1 local), 1 built; 1.0 MB down, 512 B up, ~13 s saved",
             BuildSummary.Format(records));
-        Assert.Equal(3000 + 5000 + 1000, BuildSummary.SavedMilliseconds(records));
+        Assert.Equal(3000 + 5000 + 1000 + 4000, BuildSummary.SavedMilliseconds(records));
     }
 
     [Fact]

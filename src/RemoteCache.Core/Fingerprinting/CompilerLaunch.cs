@@ -1,5 +1,3 @@
-using System.Text.Json;
-
 namespace RemoteCache.Core.Fingerprinting;
 
 /// <summary>
@@ -102,47 +100,14 @@ public static class CompilerLaunch
     }
 
     /// <summary>
-    /// The Microsoft.NETCore.App version of the host's folder that the compiler runs on, chosen as the host chooses it
-    /// for the compiler's runtimeconfig (roll forward Minor or Major, the compiler's): the lowest major.minor at or above
-    /// the requested version, its newest patch. Other runtimes installed beside it do not count, so machines with more
-    /// runtimes still share entries. Without a readable runtimeconfig, every installed version counts.
+    /// The Microsoft.NETCore.App version of the host's folder that the compiler runs on, chosen for the compiler's
+    /// runtimeconfig (see <see cref="RuntimeSelection"/>). Without a readable runtimeconfig, every installed version counts.
     /// </summary>
     private static string[] RuntimeVersions(string toolDirectory, string host)
     {
         if (!Path.IsPathFullyQualified(host) || !File.Exists(host)) return [];
-        var shared = Path.Combine(Path.GetDirectoryName(Resolved(host))!, "shared", "Microsoft.NETCore.App");
-        if (!Directory.Exists(shared)) return [];
-        var installed = Directory.GetDirectories(shared).Select(Path.GetFileName).OfType<string>().Order(StringComparer.Ordinal).ToArray();
-        if (RequestedRuntime(toolDirectory) is not { } requested) return installed;
-        var candidates = installed
-            .Select(name => (Name: name, Version: Version.TryParse(name, out var v) ? v : null))
-            .Where(c => c.Version is not null && c.Version >= requested)
-            .Select(c => (c.Name, Version: c.Version!))
-            .ToList();
-        if (candidates.Count == 0) return installed;
-        var lowest = candidates.Min(c => (c.Version.Major, c.Version.Minor));
-        return [candidates.Where(c => (c.Version.Major, c.Version.Minor) == lowest).MaxBy(c => c.Version).Name];
-    }
-
-    /// <summary>The Microsoft.NETCore.App version csc.runtimeconfig.json asks for, or null.</summary>
-    private static Version? RequestedRuntime(string toolDirectory)
-    {
-        var config = Path.Combine(toolDirectory, "csc.runtimeconfig.json");
-        if (!File.Exists(config)) return null;
-        try
-        {
-            using var json = JsonDocument.Parse(File.ReadAllText(config));
-            var options = json.RootElement.GetProperty("runtimeOptions");
-            var frameworks = options.TryGetProperty("frameworks", out var list) ? list.EnumerateArray().ToList()
-                : options.TryGetProperty("framework", out var one) ? [one] : [];
-            var runtime = frameworks.FirstOrDefault(f => f.TryGetProperty("name", out var name) && name.GetString() == "Microsoft.NETCore.App");
-            return runtime.ValueKind == JsonValueKind.Object && runtime.TryGetProperty("version", out var version)
-                && Version.TryParse(version.GetString(), out var parsed) ? parsed : null;
-        }
-        catch (Exception e) when (e is JsonException or InvalidOperationException or KeyNotFoundException)
-        {
-            // Not the shape the host reads either: count every installed runtime instead.
-            return null;
-        }
+        var requested = RuntimeSelection.Requested(Path.Combine(toolDirectory, "csc.runtimeconfig.json"))?
+            .FirstOrDefault(f => f.Name == "Microsoft.NETCore.App").Version;
+        return RuntimeSelection.Versions(Path.GetDirectoryName(Resolved(host))!, "Microsoft.NETCore.App", requested);
     }
 }

@@ -7,7 +7,7 @@ namespace RemoteCache.Core.Summary;
 /// <summary>
 /// The one line printed at the end of a build, computed from the same records that CacheSummaryFile receives:
 /// <c>RemoteCache: 37 of 40 compiles restored (30 local, 7 s3), 3 built; 12.4 MB down, 1.1 MB up, ~54 s saved</c>
-/// (with packs: <c>…, 3 built; 2 of 2 packs restored (2 local), 0 built; …</c>).
+/// (with packs and test runs: <c>…, 3 built; 2 of 2 packs restored (2 local), 0 built; 1 of 1 test runs restored (1 local), 0 built; …</c>).
 /// "down" is what hits restored (bytes read from the local tier, bytes downloaded from a remote one), "up" what misses
 /// stored (compressed bytes written locally, or pushed to the remote). "saved" is, over the hits, the original step's
 /// duration stored with the entry minus the time the restore took.
@@ -15,7 +15,7 @@ namespace RemoteCache.Core.Summary;
 public static class BuildSummary
 {
     /// <summary>The steps in the order the line names them, with their plural.</summary>
-    private static readonly (string Step, string Plural)[] Steps = [("compile", "compiles"), ("pack", "packs")];
+    private static readonly (string Step, string Plural)[] Steps = [("compile", "compiles"), ("pack", "packs"), ("test", "test runs")];
 
     /// <summary>The line, or null when no step used the cache (every record "off", or none).</summary>
     public static string? Format(IReadOnlyCollection<SummaryRecord> records)

@@ -1,6 +1,5 @@
 using System.Reflection;
 using Microsoft.Build.Framework;
-using RemoteCache.Core.Locking;
 
 namespace RemoteCache.Tasks.Compiler;
 
@@ -34,7 +33,7 @@ public sealed class WarningRecordingTask(ITask compiler, IReadOnlyDictionary<str
         {
             // A failed compile saves nothing: its lease goes now, not when the whole build ends, so builders waiting
             // for it take over at once.
-            if (!succeeded) ReleaseLease();
+            if (!succeeded && OutputAssembly() is { } assembly) CacheTaskBase.ReleaseLease(BuildEngine, "compile", assembly, nameof(WarningRecordingTask));
         }
 
         var outputAssembly = OutputAssembly();
@@ -49,25 +48,4 @@ public sealed class WarningRecordingTask(ITask compiler, IReadOnlyDictionary<str
 
     private string? OutputAssembly() =>
         properties.TryGetValue("OutputAssembly", out var property) && property.GetValue(compiler) is ITaskItem item ? item.GetMetadata("FullPath") : null;
-
-    /// <summary>Releases the lease the restore took for this compile (RemoteCacheRestore), if it took one.</summary>
-    private void ReleaseLease()
-    {
-        if (OutputAssembly() is not { } assembly || BuildEngine is not IBuildEngine4 engine
-            || engine.UnregisterTaskObject(CacheTaskBase.LeaseKey("compile", assembly), RegisteredTaskObjectLifetime.Build) is not ILease lease)
-        {
-            return;
-        }
-        try
-        {
-            lease.Dispose();
-        }
-        catch (Exception e)
-        {
-            // An unreleased lease lapses on its own (file leases when the process ends, Redis ones after their ttl).
-            BuildEngine.LogMessageEvent(new BuildMessageEventArgs(
-                $"RemoteCache: could not release the build lease of a failed compile ({e.GetType().Name}: {e.Message}); it lapses on its own.",
-                null, nameof(WarningRecordingTask), MessageImportance.Low));
-        }
-    }
 }

@@ -29,6 +29,10 @@ public sealed partial record BuildResult(int ExitCode, string Output, IReadOnlyL
     public IReadOnlyDictionary<string, string> PackResults =>
         Summary.Where(r => r.Step == "pack").GroupBy(r => r.Project).ToDictionary(g => g.Key, g => g.Last().Result);
 
+    /// <summary>The test-run result of each project (CacheTests=true).</summary>
+    public IReadOnlyDictionary<string, string> TestResults =>
+        Summary.Where(r => r.Step == "test").GroupBy(r => r.Project).ToDictionary(g => g.Key, g => g.Last().Result);
+
     /// <summary>The build summary lines the SDK printed ("RemoteCache: 3 of 3 compiles restored …").</summary>
     public IReadOnlyList<string> SummaryLines =>
         Output.Split('\n').Select(l => l.Trim()).Where(l => System.Text.RegularExpressions.Regex.IsMatch(l, @"^RemoteCache: \d+ of \d+ ")).ToList();

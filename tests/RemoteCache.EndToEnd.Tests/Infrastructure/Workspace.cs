@@ -77,6 +77,9 @@ public sealed class Workspace : IDisposable
 
     public BuildResult BuildIn(string folder, params string[] arguments) => Run("build", folder, arguments);
 
+    /// <summary>Runs `dotnet test` in the source tree (or the given project or folder), like <see cref="Build"/>.</summary>
+    public BuildResult Test(params string[] arguments) => Run("test", Source, arguments);
+
     /// <summary>Runs `dotnet restore` in the source tree (fills the NuGet packages folder before a timed build).</summary>
     public BuildResult Restore(params string[] arguments) => Run("restore", Source, arguments);
 

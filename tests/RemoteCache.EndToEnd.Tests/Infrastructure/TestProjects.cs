@@ -1,0 +1,68 @@
+namespace RemoteCache.EndToEnd.Tests.Infrastructure;
+
+/// <summary>
+/// A library and a test project for it that use the packed SDK with CacheTests=true: two passing tests (one reads a
+/// data file copied to the output folder) and a skipped one.
+/// </summary>
+internal static class TestProjects
+{
+    public static void CreateXunit(Workspace ws) => Create(ws, """
+            <PackageReference Include="Microsoft.NET.Test.Sdk" Version="18.12.0" />
+            <PackageReference Include="xunit" Version="2.9.3" />
+            <PackageReference Include="xunit.runner.visualstudio" Version="3.1.5" />
+        """, """
+        using Xunit;
+
+        public class CalcTests
+        {
+            [Fact] public void Adds() => Assert.Equal(3, Lib.Calc.Add(1, 2));
+            [Fact] public void ReadsItsData() => Assert.StartsWith("hello", File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "data.txt")));
+            [Fact(Skip = "not yet")] public void Later() { }
+        }
+        """);
+
+    public static void CreateMSTest(Workspace ws) => Create(ws, """
+            <PackageReference Include="MSTest" Version="4.5.3" />
+        """, """
+        using Microsoft.VisualStudio.TestTools.UnitTesting;
+
+        [TestClass]
+        public class CalcTests
+        {
+            [TestMethod] public void Adds() => Assert.AreEqual(3, Lib.Calc.Add(1, 2));
+            [TestMethod] public void ReadsItsData() => Assert.StartsWith("hello", File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "data.txt")));
+            [TestMethod, Ignore("not yet")] public void Later() { }
+        }
+        """);
+
+    private static void Create(Workspace ws, string packages, string tests)
+    {
+        ws.Write("Lib/Lib.csproj", """
+            <Project Sdk="Microsoft.NET.Sdk">
+              <Sdk Name="RemoteCache.Sdk" />
+              <PropertyGroup>
+                <TargetFramework>net10.0</TargetFramework>
+              </PropertyGroup>
+            </Project>
+            """);
+        ws.Write("Lib/Calc.cs", "namespace Lib;\n\npublic static class Calc\n{\n    public static int Add(int a, int b) => a + b;\n}\n");
+        ws.Write("Tests/Tests.csproj", $"""
+            <Project Sdk="Microsoft.NET.Sdk">
+              <Sdk Name="RemoteCache.Sdk" />
+              <PropertyGroup>
+                <TargetFramework>net10.0</TargetFramework>
+                <ImplicitUsings>enable</ImplicitUsings>
+                <IsPackable>false</IsPackable>
+                <CacheTests>true</CacheTests>
+              </PropertyGroup>
+              <ItemGroup>
+            {packages}
+                <ProjectReference Include="../Lib/Lib.csproj" />
+                <None Include="data.txt" CopyToOutputDirectory="PreserveNewest" />
+              </ItemGroup>
+            </Project>
+            """);
+        ws.Write("Tests/data.txt", "hello\n");
+        ws.Write("Tests/CalcTests.cs", tests);
+    }
+}

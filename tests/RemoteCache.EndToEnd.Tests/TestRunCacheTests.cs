@@ -37,7 +37,7 @@ public sealed class TestRunCacheTests
         Assert.Contains("RemoteCache: Tests test outcome from the cache", unchanged.Output);
         Assert.Contains("Passed! - Failed: 0, Passed: 2, Skipped: 1, Total: 3", unchanged.Output);
         Assert.Equal(trx, File.ReadAllBytes(Path.Combine(results, "tests.trx")));
-        Assert.Contains(unchanged.SummaryLines, l => l.Contains("1 of 1 test runs restored (1 local), 0 built", StringComparison.Ordinal));
+        Assert.Contains("1 of 1 test runs restored (1 local), 0 built", Assert.Single(unchanged.SummaryLines));
 
         // The escape hatch for a flaky test: WriteOnly runs the tests and replaces the entry.
         var refreshed = ws.Test([.. args, "-p:CacheMode=WriteOnly"]);
@@ -85,7 +85,7 @@ public sealed class TestRunCacheTests
     }
 
     [Fact]
-    public void AnMSTestProjectIsCachedToo()
+    public void AMultiTargetedMSTestProjectIsCachedToo()
     {
         using var ws = new Workspace("test-runs-mstest");
         TestProjects.CreateMSTest(ws);
@@ -94,12 +94,38 @@ public sealed class TestRunCacheTests
         Assert.True(first.Succeeded, first.Describe());
         Assert.Equal("miss", first.TestResults.GetValueOrDefault("Tests"));
         Assert.Contains(RunnerStarted, first.Output);
+        // One line for the build, its compiles and the inner test run: not one per project build.
+        Assert.StartsWith("RemoteCache: 0 of 2 compiles restored, 2 built; 0 of 1 test runs restored, 1 built;", Assert.Single(first.SummaryLines));
 
         var unchanged = ws.Test("Tests");
         Assert.True(unchanged.Succeeded, unchanged.Describe());
         Assert.Equal("hit-local", unchanged.TestResults.GetValueOrDefault("Tests"));
         Assert.DoesNotContain(RunnerStarted, unchanged.Output);
         Assert.Contains("Passed! - Failed: 0, Passed: 2, Skipped: 1, Total: 3", unchanged.Output);
+    }
+
+    [Theory]
+    [InlineData("3.11.1", "test")]
+    [InlineData("4.5.3", "build")]
+    public void AMicrosoftTestingPlatformProjectIsCached(string msTestVersion, string command)
+    {
+        using var ws = new Workspace("test-runs-mtp");
+        TestProjects.CreateTestingPlatform(ws, msTestVersion);
+        // Platform 1.x: dotnet test's VSTest target, which the platform's package takes over; 2.x: its own Test target.
+        string[] args = command == "test" ? ["Tests"] : ["Tests", "-t:Test"];
+        var run = command == "test" ? (Func<BuildResult>)(() => ws.Test(args)) : () => ws.Build(args);
+
+        var first = run();
+        Assert.True(first.Succeeded, first.Describe());
+        Assert.Equal("miss", first.TestResults.GetValueOrDefault("Tests"));
+        Assert.Contains("Run tests:", first.Output);
+
+        var unchanged = run();
+        Assert.True(unchanged.Succeeded, unchanged.Describe());
+        Assert.Equal("hit-local", unchanged.TestResults.GetValueOrDefault("Tests"));
+        Assert.DoesNotContain("Run tests:", unchanged.Output);
+        Assert.Contains("Passed! - Failed: 0, Passed: 2, Skipped: 1, Total: 3", unchanged.Output);
+        Assert.Contains("1 of 1 test runs restored", Assert.Single(unchanged.SummaryLines));
     }
 
     [Fact]

@@ -15,10 +15,13 @@ namespace RemoteCache.Core.Summary;
 /// </summary>
 public static class JournalScope
 {
-    /// <summary>Global properties MSBuild or the .NET SDK set differently on projects of the same build.</summary>
+    /// <summary>
+    /// Global properties MSBuild or the .NET SDK set differently on projects of the same build (VSTestNoBuild: the
+    /// test runs a multi-targeted test project dispatches to its target frameworks).
+    /// </summary>
     private static readonly HashSet<string> PerProject = new(StringComparer.OrdinalIgnoreCase)
     {
-        "TargetFramework", "RuntimeIdentifier", "SelfContained", "Configuration", "Platform", "BuildProjectReferences",
+        "TargetFramework", "RuntimeIdentifier", "SelfContained", "Configuration", "Platform", "BuildProjectReferences", "VSTestNoBuild",
     };
 
     public const string SolutionContentsProperty = "CurrentSolutionConfigurationContents";

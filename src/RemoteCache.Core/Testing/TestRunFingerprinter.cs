@@ -41,7 +41,9 @@ public static class TestRunFingerprinter
         }
 
         var output = Path.GetFullPath(inputs.OutputDirectory);
+        var excluded = inputs.ExcludedDirectory is { Length: > 0 } folder ? Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder)) + Path.DirectorySeparatorChar : null;
         var files = Directory.EnumerateFiles(output, "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0, IgnoreInaccessible = false })
+            .Where(f => excluded is null || !f.StartsWith(excluded, StringComparison.Ordinal))
             .Select(f => (Full: f, Name: Path.GetRelativePath(output, f).Replace('\\', '/')))
             .OrderBy(f => f.Name, StringComparer.Ordinal)
             .ToList();

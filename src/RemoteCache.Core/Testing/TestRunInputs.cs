@@ -8,6 +8,9 @@ public sealed record TestRunInputs
     /// <summary>The folder of the test assembly: every file in it (and below) is an input by content.</summary>
     public required string OutputDirectory { get; init; }
 
+    /// <summary>A folder inside the output folder that is left out (the runner's results folder, when it is there).</summary>
+    public string? ExcludedDirectory { get; init; }
+
     /// <summary>The test runner's parameters (filter, loggers, run settings, blame, collectors, …) by name.</summary>
     public required IReadOnlyList<KeyValuePair<string, string>> Settings { get; init; }
 

@@ -21,7 +21,7 @@ public sealed class WarningRecordingTask(ITask compiler, IReadOnlyDictionary<str
 
     public bool Execute()
     {
-        var recorder = new WarningRecordingBuildEngine(BuildEngine);
+        var recorder = new RecordingBuildEngine(BuildEngine);
         compiler.BuildEngine = recorder;
         compiler.HostObject = HostObject;
         var succeeded = false;

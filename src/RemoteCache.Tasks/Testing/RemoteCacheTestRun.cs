@@ -7,7 +7,8 @@ using RemoteCache.Core.Testing;
 namespace RemoteCache.Tasks.Testing;
 
 /// <summary>
-/// The test-run step (CacheTests=true). The SDK's targets run this task before the VSTest target; it only leaves its
+/// The test-run step (CacheTests=true). The SDK's targets run this task before the VSTest target (and before
+/// Microsoft.Testing.Platform's InvokeTestingPlatform); it only leaves its
 /// settings for the test runner task, which the SDK wraps (<see cref="CachedTestRunTask"/>): that task knows what a
 /// run depends on (the runner's parameters, the output folder once built) and calls <see cref="Before"/> and
 /// <see cref="After"/> around the run. The lookup and the save are the compile's own (RemoteCacheRestore and
@@ -47,6 +48,13 @@ public sealed class RemoteCacheTestRun : CacheTaskBase
         ["YieldDuringToolExecution"] = "whether MSBuild runs other work meanwhile",
         ["TaskProcessTerminationTimeout"] = "how a cancelled run is stopped",
         ["Timeout"] = "a run that passed did so within it",
+        // Microsoft.Testing.Platform's task:
+        ["TargetPath"] = "the output folder is fingerprinted by content instead, and the assembly by its name",
+        ["TargetDir"] = "the output folder's location, not its content",
+        ["ProjectFullPath"] = "the project's location, not its content",
+        ["DotnetHostPath"] = "the dotnet host is fingerprinted by content instead",
+        ["TestingPlatformCaptureOutput"] = "console output only",
+        ["TestingPlatformShowTestsFailure"] = "console output only",
     };
 
     protected override bool ExecuteCore()
@@ -67,12 +75,12 @@ public sealed class RemoteCacheTestRun : CacheTaskBase
     }
 
     /// <summary>After a run that missed: saves it when it passed; otherwise lets builders waiting for it take over.</summary>
-    internal void After(IBuildEngine engine, TestRunPlan plan, bool succeeded)
+    internal void After(IBuildEngine engine, TestRunPlan plan, bool succeeded, IReadOnlyList<string> runnerMessages, long elapsedMs)
     {
         BuildEngine = engine;
         try
         {
-            Guarded(() => Save(plan, succeeded), false);
+            Guarded(() => Save(plan, succeeded, runnerMessages, elapsedMs), false);
         }
         finally
         {
@@ -95,14 +103,17 @@ public sealed class RemoteCacheTestRun : CacheTaskBase
         });
         restore.Execute();
         var resultsDirectory = ResultsDirectory(parameters);
-        var plan = new TestRunPlan(restore.Fingerprint, outcomePath, zipPath, resultsDirectory, outputs, TestResultsArchive.Snapshot(resultsDirectory));
+        var plan = new TestRunPlan(restore.Fingerprint, outcomePath, zipPath, resultsDirectory, outputs, TestResultsArchive.Snapshot(resultsDirectory))
+        {
+            CountsFromMessages = IsTestingPlatform(parameters),
+        };
         switch (restore.Result)
         {
             case "hit-local" or "hit-remote" when Replay(plan):
                 return plan with { Hit = true };
             case "hit-local" or "hit-remote" or "miss":
-                // The counts come from a TRX file: the user's, or one of the cache's own outside the results folder.
-                if (UserTrxLogger(parameters)) return plan;
+                // VSTest's counts come from a TRX file: the user's, or one of the cache's own outside the results folder.
+                if (plan.CountsFromMessages || UserTrxLogger(parameters)) return plan;
                 var ownTrx = Path.Combine(folder, "run.trx");
                 Directory.CreateDirectory(folder);
                 File.Delete(ownTrx);
@@ -136,7 +147,7 @@ public sealed class RemoteCacheTestRun : CacheTaskBase
         return true;
     }
 
-    private bool Save(TestRunPlan plan, bool succeeded)
+    private bool Save(TestRunPlan plan, bool succeeded, IReadOnlyList<string> runnerMessages, long elapsedMs)
     {
         if (!succeeded)
         {
@@ -144,13 +155,21 @@ public sealed class RemoteCacheTestRun : CacheTaskBase
             return false;
         }
         var written = TestResultsArchive.Written(plan.Before, plan.ResultsDirectory);
-        var trx = plan.OwnTrx ?? written.Where(f => f.EndsWith(".trx", StringComparison.OrdinalIgnoreCase))
-            .Select(f => Path.Combine(plan.ResultsDirectory, f)).MaxBy(File.GetLastWriteTimeUtc);
-        var outcome = trx is null || !File.Exists(trx) ? null : TrxSummary.Read(trx);
+        TestOutcome? outcome;
+        if (plan.CountsFromMessages)
+        {
+            outcome = RunnerSummary.Read(runnerMessages, elapsedMs);
+        }
+        else
+        {
+            var trx = plan.OwnTrx ?? written.Where(f => f.EndsWith(".trx", StringComparison.OrdinalIgnoreCase))
+                .Select(f => Path.Combine(plan.ResultsDirectory, f)).MaxBy(File.GetLastWriteTimeUtc);
+            outcome = trx is null || !File.Exists(trx) ? null : TrxSummary.Read(trx);
+        }
         if (outcome is null || outcome.Failed > 0)
         {
             Log.LogMessage(MessageImportance.High, "RemoteCache: {0} test run is not cached: {1}.", ProjectName,
-                outcome is null ? "no TRX summary of the run was found" : $"{outcome.Failed} tests failed");
+                outcome is null ? "the runner's summary of the run was not found" : $"{outcome.Failed} tests failed");
             return false;
         }
         Directory.CreateDirectory(Path.GetDirectoryName(plan.OutcomePath)!);
@@ -176,16 +195,19 @@ public sealed class RemoteCacheTestRun : CacheTaskBase
         var tools = new List<KeyValuePair<string, string>>();
         if (parameters.GetValueOrDefault("VSTestConsolePath") is ITaskItem { ItemSpec.Length: > 0 } console) tools.Add(KeyValuePair.Create("vstest.console", console.GetMetadata("FullPath")));
 
-        var host = CompilerLaunch.DotNetHost(Environment.GetEnvironmentVariable);
+        var host = parameters.GetValueOrDefault("DotnetHostPath") is string { Length: > 0 } given ? given : CompilerLaunch.DotNetHost(Environment.GetEnvironmentVariable);
+        if (Path.IsPathFullyQualified(host)) tools.Add(KeyValuePair.Create("dotnet", host));
         var dotnetRoot = Path.IsPathFullyQualified(host) && File.Exists(host) ? Path.GetDirectoryName(new FileInfo(host).ResolveLinkTarget(true)?.FullName ?? host)! : "";
         var requested = RuntimeSelection.Requested(Path.ChangeExtension(assembly, ".runtimeconfig.json")) ?? [];
         return new TestRunInputs
         {
             ProjectDirectory = ProjectDirectory,
             OutputDirectory = Path.GetDirectoryName(assembly)!,
+            // Microsoft.Testing.Platform writes its results into the output folder by default.
+            ExcludedDirectory = ResultsDirectory(parameters),
             Settings = parameters
                 .Where(p => !NotFingerprinted.ContainsKey(p.Key))
-                .Select(p => KeyValuePair.Create(p.Key, Text(p.Value)))
+                .Select(p => KeyValuePair.Create(p.Key, p.Key == "TestingPlatformCommandLineArguments" ? WithoutResultsDirectory(Text(p.Value)) : Text(p.Value)))
                 .Append(KeyValuePair.Create("TestAssembly", Path.GetFileName(assembly)))
                 .ToList(),
             SettingFiles = settingFiles,
@@ -214,14 +236,32 @@ public sealed class RemoteCacheTestRun : CacheTaskBase
         parameters.GetValueOrDefault("VSTestLogger") is string[] loggers
         && loggers.Any(l => l.Split(';', 2)[0].Trim() is var name && (name.Equals("trx", StringComparison.OrdinalIgnoreCase) || name.Contains("TrxLogger", StringComparison.OrdinalIgnoreCase)));
 
+    private static bool IsTestingPlatform(IReadOnlyDictionary<string, object?> parameters) => parameters.ContainsKey("TestingPlatformCommandLineArguments");
+
     /// <summary>
     /// Where the runner writes result files: the results directory it is given, else, as vstest.console does,
-    /// TestResults in the current folder (MSBuild's is the project's).
+    /// TestResults in the current folder (MSBuild's is the project's), or, as Microsoft.Testing.Platform does,
+    /// TestResults in the output folder.
     /// </summary>
-    private static string ResultsDirectory(IReadOnlyDictionary<string, object?> parameters) =>
-        parameters.GetValueOrDefault("VSTestResultsDirectory") is ITaskItem { ItemSpec.Length: > 0 } results
-            ? results.GetMetadata("FullPath")
-            : Path.Combine(Directory.GetCurrentDirectory(), "TestResults");
+    private string ResultsDirectory(IReadOnlyDictionary<string, object?> parameters)
+    {
+        if (parameters.GetValueOrDefault("VSTestResultsDirectory") is ITaskItem { ItemSpec.Length: > 0 } results) return results.GetMetadata("FullPath");
+        if (!IsTestingPlatform(parameters)) return Path.Combine(Directory.GetCurrentDirectory(), "TestResults");
+        var arguments = CommandLine.Split(parameters.GetValueOrDefault("TestingPlatformCommandLineArguments") as string ?? "");
+        var given = arguments.SkipWhile(a => a != "--results-directory").Skip(1).FirstOrDefault();
+        return given is not null
+            ? Path.GetFullPath(given, Path.GetDirectoryName(Path.GetFullPath(TestAssembly))!)
+            : Path.Combine(Path.GetDirectoryName(Path.GetFullPath(TestAssembly))!, "TestResults");
+    }
+
+    /// <summary>The runner's arguments without where results go (an agent's temp folder must not make every run miss).</summary>
+    private static string WithoutResultsDirectory(string arguments)
+    {
+        var parts = CommandLine.Split(arguments);
+        var at = parts.IndexOf("--results-directory");
+        if (at >= 0) parts.RemoveRange(at, Math.Min(2, parts.Count - at));
+        return string.Join(' ', parts);
+    }
 }
 
 /// <summary>One test run between the lookup and the save.</summary>
@@ -233,4 +273,7 @@ internal sealed record TestRunPlan(
 
     /// <summary>The TRX file of the cache's own logger, when the user asked for none.</summary>
     public string? OwnTrx { get; init; }
+
+    /// <summary>Microsoft.Testing.Platform: the counts come from the summary its task logs.</summary>
+    public bool CountsFromMessages { get; init; }
 }

@@ -21,9 +21,12 @@ internal static class TestProjects
         }
         """);
 
+    /// <summary>Multi-targeted (TargetFrameworks), so its test run goes through the outer build's dispatch to the inner one.</summary>
     public static void CreateMSTest(Workspace ws) => Create(ws, """
             <PackageReference Include="MSTest" Version="4.5.3" />
-        """, """
+        """, MSTestSource, multiTargeted: true);
+
+    private const string MSTestSource = """
         using Microsoft.VisualStudio.TestTools.UnitTesting;
 
         [TestClass]
@@ -33,10 +36,23 @@ internal static class TestProjects
             [TestMethod] public void ReadsItsData() => Assert.StartsWith("hello", File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "data.txt")));
             [TestMethod, Ignore("not yet")] public void Later() { }
         }
+        """;
+
+    /// <summary>
+    /// An MSTest project on Microsoft.Testing.Platform: with MSTest 3 (platform 1.x) `dotnet test` runs it through the
+    /// VSTest target (TestingPlatformDotnetTestSupport); with MSTest 4 (platform 2.x) `dotnet build -t:Test` runs it.
+    /// </summary>
+    public static void CreateTestingPlatform(Workspace ws, string msTestVersion) => Create(ws, $"""
+            <PackageReference Include="MSTest" Version="{msTestVersion}" />
+        """, MSTestSource, properties: """
+                <EnableMSTestRunner>true</EnableMSTestRunner>
+                <OutputType>Exe</OutputType>
+                <TestingPlatformDotnetTestSupport>true</TestingPlatformDotnetTestSupport>
         """);
 
-    private static void Create(Workspace ws, string packages, string tests)
+    private static void Create(Workspace ws, string packages, string tests, bool multiTargeted = false, string properties = "")
     {
+        var frameworks = multiTargeted ? "<TargetFrameworks>net10.0</TargetFrameworks>" : "<TargetFramework>net10.0</TargetFramework>";
         ws.Write("Lib/Lib.csproj", """
             <Project Sdk="Microsoft.NET.Sdk">
               <Sdk Name="RemoteCache.Sdk" />
@@ -50,10 +66,11 @@ internal static class TestProjects
             <Project Sdk="Microsoft.NET.Sdk">
               <Sdk Name="RemoteCache.Sdk" />
               <PropertyGroup>
-                <TargetFramework>net10.0</TargetFramework>
+                {frameworks}
                 <ImplicitUsings>enable</ImplicitUsings>
                 <IsPackable>false</IsPackable>
                 <CacheTests>true</CacheTests>
+            {properties}
               </PropertyGroup>
               <ItemGroup>
             {packages}

@@ -1,12 +1,19 @@
 using System.Collections;
 using Microsoft.Build.Framework;
 
-namespace RemoteCache.Tasks.Compiler;
+using RemoteCache.Tasks.Compiler;
 
-/// <summary>Passes every call to MSBuild's engine; keeps a copy of the warnings and notes errors on the way.</summary>
-internal sealed class WarningRecordingBuildEngine(IBuildEngine engine) : IBuildEngine10
+namespace RemoteCache.Tasks;
+
+/// <summary>
+/// Passes every call to MSBuild's engine; keeps a copy of the warnings and notes errors on the way (the compiler's,
+/// for replay), and of the messages when <see cref="Messages"/> is given (the test runner's summary).
+/// </summary>
+internal sealed class RecordingBuildEngine(IBuildEngine engine) : IBuildEngine10
 {
     public CompileDiagnostics Diagnostics { get; } = new();
+
+    public List<string>? Messages { get; init; }
 
     public void LogWarningEvent(BuildWarningEventArgs e)
     {
@@ -20,7 +27,11 @@ internal sealed class WarningRecordingBuildEngine(IBuildEngine engine) : IBuildE
         engine.LogErrorEvent(e);
     }
 
-    public void LogMessageEvent(BuildMessageEventArgs e) => engine.LogMessageEvent(e);
+    public void LogMessageEvent(BuildMessageEventArgs e)
+    {
+        if (e.Message is { } message) Messages?.Add(message);
+        engine.LogMessageEvent(e);
+    }
     public void LogCustomEvent(CustomBuildEventArgs e) => engine.LogCustomEvent(e);
     public bool ContinueOnError => engine.ContinueOnError;
     public int LineNumberOfTaskNode => engine.LineNumberOfTaskNode;

@@ -38,6 +38,27 @@ public sealed class TestRunTests
     }
 
     [Fact]
+    public void TheTestingPlatformSummaryGivesTheCountsOfTheLastRun()
+    {
+        var outcome = RunnerSummary.Read(
+        [
+            "Running tests from Tests.dll (net10.0|x64)",
+            "Failed! - Failed: 1, Passed: 2, Skipped: 0, Total: 3, Duration: 1s - Tests.dll (net10.0|x64)",
+            "Passed! - Failed: 0, Passed: 12, Skipped: 3, Total: 15, Duration: 485ms - Tests.dll (net10.0|x64)",
+        ], durationMs: 900);
+
+        Assert.NotNull(outcome);
+        Assert.Equal((12, 0, 3, 900L), (outcome.Passed, outcome.Failed, outcome.Skipped, outcome.DurationMs));
+    }
+
+    [Theory]
+    [InlineData("Tests ran.")]
+    [InlineData("Passed! - Failed: 0, Passed: 2, Skipped: 0, Total: 5, Duration: 1s")]
+    [InlineData("Passed! - Failed: 0, Passed: 99999999999, Skipped: 0, Total: 1, Duration: 1s")]
+    public void NoOrInconsistentTestingPlatformSummaryHasNoOutcome(string line) =>
+        Assert.Null(RunnerSummary.Read(["Running tests", line], durationMs: 10));
+
+    [Fact]
     public void TheArchiveHoldsWhatTheRunWroteAndWritesItBackByteForByte()
     {
         using var folder = new TempFolder();

@@ -2,7 +2,8 @@
 # The solution benchmark (issue 7): starts the remote-tier servers on their own ports, packs the SDK from this
 # checkout, and runs bench/RemoteCache.Bench, which generates a 50-project solution (or takes --solution PATH),
 # measures every scenario several times in one run and writes medians and ratios to docs/benchmarks.md.
-# Usage: bench/run-bench.sh [--solution PATH] [--projects N] [--files N] [--repeat N] [--remotes file,s3,…|none]
+# With --tests, the test-run benchmark instead (issue 24): `dotnet test` of the generated solution with xunit projects.
+# Usage: bench/run-bench.sh [--tests] [--solution PATH] [--projects N] [--files N] [--repeat N] [--remotes file,s3,…|none]
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 WORK=$ROOT/artifacts/bench-solution

@@ -14,6 +14,8 @@ internal sealed record BenchOptions
                                 test servers' environment, see bench/run-bench.sh), or none
           --report FILE         markdown file whose "Solution benchmark" section is replaced (docs/benchmarks.md)
           --fingerprint-only    only the fingerprinting micro-benchmark (prints, writes no report)
+          --tests               the test-run benchmark instead: `dotnet test` of the generated solution with one
+                                xunit project per ten projects (its own section of the report)
         """;
 
     public required string SdkFeed { get; init; }
@@ -29,12 +31,14 @@ internal sealed record BenchOptions
     public IReadOnlyList<string> Remotes { get; init; } = ["file", "s3", "azblob", "oci", "redis"];
     public string? Report { get; init; }
     public bool FingerprintOnly { get; init; }
+    public bool Tests { get; init; }
 
     public static BenchOptions Parse(string[] args)
     {
         var values = new Dictionary<string, string>(StringComparer.Ordinal);
         var fingerprintOnly = args.Contains("--fingerprint-only");
-        args = args.Where(a => a != "--fingerprint-only").ToArray();
+        var tests = args.Contains("--tests");
+        args = args.Where(a => a is not ("--fingerprint-only" or "--tests")).ToArray();
         for (var i = 0; i < args.Length; i++)
         {
             if (!args[i].StartsWith("--", StringComparison.Ordinal) || i + 1 >= args.Length) throw new ArgumentException($"unexpected argument '{args[i]}'\n{Usage}");
@@ -54,6 +58,7 @@ internal sealed record BenchOptions
             Repeat = Number("repeat", 3),
             Report = values.TryGetValue("report", out var r) ? Path.GetFullPath(r) : null,
             FingerprintOnly = fingerprintOnly,
+            Tests = tests,
         };
         if (values.TryGetValue("remotes", out var remotes))
         {

@@ -5,12 +5,14 @@ using RemoteCache.Core.Engine;
 namespace RemoteCache.Bench;
 
 /// <summary>
-/// One measured `dotnet build`: wall time, CPU time of all its processes and of the loopback servers meanwhile (null
+/// One measured `dotnet build` (or `dotnet test`): wall time, CPU time of all its processes and of the loopback servers meanwhile (null
 /// where it cannot be measured), peak memory of its nodes, and what the cache did.
 /// </summary>
 internal sealed record BuildMeasurement(double Seconds, double? CpuSeconds, double? ServerCpuSeconds, long PeakBytes, IReadOnlyList<SummaryRecord> Records)
 {
-    public int Count(string result) => Records.Count(r => r.Step == "compile" && r.Result == result);
+    public int Count(string result, string step = "compile") => Records.Count(r => r.Step == step && r.Result == result);
+
+    public int Hits(string step = "compile") => Count("hit-local", step) + Count("hit-remote", step);
 }
 
 /// <summary>
@@ -21,7 +23,7 @@ internal sealed class BuildRunner(string nugetPackages)
 {
     private int _builds;
 
-    public BuildMeasurement Build(string solution, string summaryFolder, IEnumerable<string> properties, IReadOnlyDictionary<string, string?>? environment = null)
+    public BuildMeasurement Build(string solution, string summaryFolder, IEnumerable<string> properties, IReadOnlyDictionary<string, string?>? environment = null, string verb = "build")
     {
         var summary = Path.Combine(summaryFolder, $"summary-{Interlocked.Increment(ref _builds)}.jsonl");
         // Dirty pages of the last build (its outputs, a clean's deletions) are written back before the clock starts.
@@ -33,7 +35,7 @@ internal sealed class BuildRunner(string nugetPackages)
             RedirectStandardError = true,
             RedirectStandardInput = true,
         };
-        foreach (var argument in new[] { "build", solution, "-nologo", "-tl:off", "-v:q", $"-p:CacheSummaryFile={summary}" }.Concat(properties))
+        foreach (var argument in new[] { verb, solution, "-nologo", "-tl:off", "-v:q", $"-p:CacheSummaryFile={summary}" }.Concat(properties))
         {
             info.ArgumentList.Add(argument);
         }
@@ -67,14 +69,14 @@ internal sealed class BuildRunner(string nugetPackages)
             if (!process.WaitForExit(TimeSpan.FromMinutes(30)))
             {
                 process.Kill(entireProcessTree: true);
-                throw new TimeoutException($"dotnet build {solution} did not finish within 30 minutes");
+                throw new TimeoutException($"dotnet {verb} {solution} did not finish within 30 minutes");
             }
             process.WaitForExit();
             peak = sampler.PeakBytes;
         }
         var seconds = clock.Elapsed.TotalSeconds;
         var servers = ServerCpu.Seconds() - serversBefore;
-        if (process.ExitCode != 0) throw new InvalidOperationException($"dotnet build {solution} failed ({process.ExitCode}):\n{output}");
+        if (process.ExitCode != 0) throw new InvalidOperationException($"dotnet {verb} {solution} failed ({process.ExitCode}):\n{output}");
         return new BuildMeasurement(seconds, cpu?.SecondsWhenDone(), servers, peak, File.Exists(summary) ? SummaryLog.Read(summary) : []);
     }
 }

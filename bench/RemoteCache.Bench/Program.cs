@@ -19,6 +19,29 @@ if (options.FingerprintOnly)
     return 0;
 }
 var runner = new BuildRunner(Path.Combine(options.Work, "nuget-packages"));
+if (options.Tests)
+{
+    if (options.Solution is not null)
+    {
+        Console.Error.WriteLine("--tests measures the generated solution; --solution cannot be combined with it");
+        return 2;
+    }
+    var generator = new SolutionGenerator(options.Projects, options.FilesPerProject, testProjects: Math.Max(1, options.Projects / 10));
+    var testTree = BenchTree.Generate(options, generator);
+    var testShape = $"a generated solution of {generator.Projects} projects and {generator.SourceFiles} source files with {generator.TestProjects} xunit test projects of {SolutionGenerator.TestClasses * SolutionGenerator.TestsPerClass} tests each (bench/RemoteCache.Bench/SolutionGenerator.cs)";
+    Console.WriteLine($"test-run scenarios on {testShape}");
+    var testScenarios = new TestScenarios(options, runner, testTree);
+    testScenarios.RunAll();
+    var testSection = TestReport.Render(options, Environment.GetEnvironmentVariable("BENCH_DOTNET_SDK") ?? "(unknown)", testShape, testScenarios);
+    Console.WriteLine();
+    Console.WriteLine(testSection);
+    if (options.Report is not null)
+    {
+        Report.Write(options.Report, testSection, TestReport.Heading);
+        Console.WriteLine($"written to {options.Report}");
+    }
+    return 0;
+}
 string shape;
 BenchTree tree;
 if (options.Solution is null)

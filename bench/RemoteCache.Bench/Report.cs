@@ -5,7 +5,7 @@ using System.Text.RegularExpressions;
 namespace RemoteCache.Bench;
 
 /// <summary>Medians, ratios and the issue's targets, as a markdown section of docs/benchmarks.md.</summary>
-internal static partial class Report
+internal static class Report
 {
     private const string Heading = "## Solution benchmark (bench/run-bench.sh)";
 
@@ -74,11 +74,11 @@ internal static partial class Report
         return text.ToString();
     }
 
-    /// <summary>Replaces the section in the report file (or appends it), leaving the other benchmarks' sections alone.</summary>
-    public static void Write(string file, string section)
+    /// <summary>Replaces the section under <paramref name="heading"/> in the report file (or appends it), leaving the other benchmarks' sections alone.</summary>
+    public static void Write(string file, string section, string heading = Heading)
     {
         var existing = File.Exists(file) ? File.ReadAllText(file) : "# Benchmarks\n";
-        var without = Section().Replace(existing, "").TrimEnd();
+        var without = Regex.Replace(existing, Regex.Escape(heading) + @".*?(?=\n## |\z)", "", RegexOptions.Singleline).TrimEnd();
         File.WriteAllText(file, without + "\n\n" + section);
     }
 
@@ -96,7 +96,7 @@ internal static partial class Report
 
     private static string Cell(double value, string format) => double.IsNaN(value) ? "–" : value.ToString(format, CultureInfo.InvariantCulture);
 
-    private static double MedianOf(IEnumerable<double> values)
+    public static double MedianOf(IEnumerable<double> values)
     {
         var sorted = values.Order().ToList();
         if (sorted.Count == 0) return double.NaN;
@@ -104,7 +104,4 @@ internal static partial class Report
     }
 
     private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
-
-    [GeneratedRegex(@"## Solution benchmark.*?(?=\n## |\z)", RegexOptions.Singleline)]
-    private static partial Regex Section();
 }

@@ -193,12 +193,14 @@ internal sealed class BenchTree
         return new BenchTree(options.Solution!, options.Solution!, targets, Path.Combine(options.Work, "summaries"), generated: false);
     }
 
-    public BuildMeasurement Build(BuildRunner runner, bool withSdk, IEnumerable<string> properties, IReadOnlyDictionary<string, string?>? environment = null)
+    public BuildMeasurement Build(BuildRunner runner, bool withSdk, IEnumerable<string> properties, IReadOnlyDictionary<string, string?>? environment = null, string verb = "build")
     {
         var all = properties.ToList();
         if (withSdk && _injectedTargets is not null) all.Add($"-p:AfterMicrosoftNETSdkTargets={_injectedTargets}");
-        return runner.Build(withSdk ? _with : _without, _summaries, all, environment);
+        return runner.Build(withSdk ? _with : _without, _summaries, all, environment, verb);
     }
+
+    public BuildMeasurement Test(BuildRunner runner, bool withSdk, IEnumerable<string> properties) => Build(runner, withSdk, properties, verb: "test");
 
     /// <summary>
     /// A clean checkout, as a CI agent's fresh clone has it: what `git clean -dx` would delete from a generated tree

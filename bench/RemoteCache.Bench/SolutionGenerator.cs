@@ -6,9 +6,10 @@ namespace RemoteCache.Bench;
 /// Writes a deterministic solution: projects in layers, each referencing up to three earlier ones, a few package
 /// references, and many small source files that call into their references (so reference assemblies matter).
 /// The same seed gives the same tree, with or without the SDK, and a branch "feature" that changes a method body in
-/// every other project (private changes: dependants' reference assemblies stay the same).
+/// every other project (private changes: dependants' reference assemblies stay the same). With test projects (the
+/// test-run benchmark), each is an xunit project over one layer whose tests take a few seconds of CPU in all.
 /// </summary>
-internal sealed class SolutionGenerator(int projects, int filesPerProject)
+internal sealed class SolutionGenerator(int projects, int filesPerProject, int testProjects = 0)
 {
     private static readonly (string Id, string Version, string Use)[] Packages =
     [
@@ -23,6 +24,12 @@ internal sealed class SolutionGenerator(int projects, int filesPerProject)
 
     public int SourceFiles => projects * filesPerProject;
 
+    public int TestProjects => testProjects;
+
+    public const int TestClasses = 4;
+
+    public const int TestsPerClass = 10;
+
     public void Write(string root, bool withSdk)
     {
         Directory.CreateDirectory(root);
@@ -35,6 +42,11 @@ internal sealed class SolutionGenerator(int projects, int filesPerProject)
         {
             solution.Append($"  <Project Path=\"{Name(p)}/{Name(p)}.csproj\" />\n");
             WriteProject(root, p, withSdk);
+        }
+        for (var t = 0; t < testProjects; t++)
+        {
+            solution.Append($"  <Project Path=\"{TestName(t)}/{TestName(t)}.csproj\" />\n");
+            WriteTestProject(root, t, withSdk);
         }
         File.WriteAllText(Path.Combine(root, SolutionFile), solution.Append("</Solution>\n").ToString());
     }
@@ -51,6 +63,8 @@ internal sealed class SolutionGenerator(int projects, int filesPerProject)
     }
 
     public static string Name(int p) => $"P{p:00}";
+
+    public static string TestName(int t) => $"T{t:00}";
 
     private static IEnumerable<int> References(int p)
     {
@@ -90,6 +104,44 @@ internal sealed class SolutionGenerator(int projects, int filesPerProject)
         if (isApp)
         {
             File.WriteAllText(Path.Combine(dir, "Program.cs"), $"System.Console.WriteLine({Name(p)}.C000.M0(1));\n");
+        }
+    }
+
+    /// <summary>
+    /// Test project t covers the last project of layer t (which reaches lower layers through its references): each
+    /// test calls into it a few hundred thousand times and checks that the result is deterministic.
+    /// </summary>
+    private void WriteTestProject(string root, int t, bool withSdk)
+    {
+        var dir = Path.Combine(root, TestName(t));
+        Directory.CreateDirectory(dir);
+        var target = Math.Min(projects - 1, t * 10 + 9);
+        var project = new StringBuilder("<Project Sdk=\"Microsoft.NET.Sdk\">\n");
+        if (withSdk) project.Append("  <Sdk Name=\"RemoteCache.Sdk\" />\n");
+        project.Append("""
+              <PropertyGroup>
+                <TargetFramework>net10.0</TargetFramework>
+                <Nullable>enable</Nullable>
+                <IsPackable>false</IsPackable>
+              </PropertyGroup>
+              <ItemGroup>
+                <PackageReference Include="Microsoft.NET.Test.Sdk" Version="18.12.0" />
+                <PackageReference Include="xunit" Version="2.9.3" />
+                <PackageReference Include="xunit.runner.visualstudio" Version="3.1.5" />
+
+            """);
+        project.Append($"    <ProjectReference Include=\"../{Name(target)}/{Name(target)}.csproj\" />\n  </ItemGroup>\n</Project>\n");
+        File.WriteAllText(Path.Combine(dir, TestName(t) + ".csproj"), project.ToString());
+        for (var c = 0; c < TestClasses; c++)
+        {
+            var text = new StringBuilder($"namespace {TestName(t)};\n\npublic class Tests{c}\n{{\n");
+            for (var m = 0; m < TestsPerClass; m++)
+            {
+                text.Append($"    [Xunit.Fact]\n    public void Test{m}()\n    {{\n");
+                text.Append($"        static int Run() {{ var sum = 0; for (var i = 0; i < 300_000; i++) sum += {Name(target)}.C{(c * TestsPerClass + m) % filesPerProject:000}.M{m % 8}(i); return sum; }}\n");
+                text.Append("        Xunit.Assert.Equal(Run(), Run());\n    }\n\n");
+            }
+            File.WriteAllText(Path.Combine(dir, $"Tests{c}.cs"), text.Append("}\n").ToString());
         }
     }
 

@@ -7,27 +7,17 @@ namespace RemoteCache.Tasks.Compiler;
 /// The compiler task as MSBuild sees it: parameters go straight to the real task, which runs with a build engine that
 /// passes everything through and keeps the warnings. They are left for RemoteCacheSave under the output assembly.
 /// </summary>
-public sealed class WarningRecordingTask(ITask compiler, IReadOnlyDictionary<string, PropertyInfo> properties) : IGeneratedTask, ICancelableTask
+public sealed class WarningRecordingTask(ITask compiler, IReadOnlyDictionary<string, PropertyInfo> properties) : WrappedTask(compiler, properties)
 {
-    public IBuildEngine BuildEngine { get; set; } = null!;
-
-    public ITaskHost? HostObject { get; set; }
-
-    public void SetPropertyValue(TaskPropertyInfo property, object value) => properties[property.Name].SetValue(compiler, value);
-
-    public object? GetPropertyValue(TaskPropertyInfo property) => properties[property.Name].GetValue(compiler);
-
-    public void Cancel() => (compiler as ICancelableTask)?.Cancel();
-
-    public bool Execute()
+    public override bool Execute()
     {
         var recorder = new RecordingBuildEngine(BuildEngine);
-        compiler.BuildEngine = recorder;
-        compiler.HostObject = HostObject;
+        Inner.BuildEngine = recorder;
+        Inner.HostObject = HostObject;
         var succeeded = false;
         try
         {
-            succeeded = compiler.Execute();
+            succeeded = Inner.Execute();
         }
         finally
         {
@@ -47,5 +37,5 @@ public sealed class WarningRecordingTask(ITask compiler, IReadOnlyDictionary<str
     }
 
     private string? OutputAssembly() =>
-        properties.TryGetValue("OutputAssembly", out var property) && property.GetValue(compiler) is ITaskItem item ? item.GetMetadata("FullPath") : null;
+        Properties.TryGetValue("OutputAssembly", out var property) && property.GetValue(Inner) is ITaskItem item ? item.GetMetadata("FullPath") : null;
 }

@@ -12,38 +12,28 @@ namespace RemoteCache.Tasks.Testing;
 /// VSTest, a TRX logger of the cache's own when the user asked for none, for the counts), and a run that passed is
 /// saved.
 /// </summary>
-public sealed class CachedTestRunTask(ITask runner, IReadOnlyDictionary<string, PropertyInfo> properties) : IGeneratedTask, ICancelableTask
+public sealed class CachedTestRunTask(ITask runner, IReadOnlyDictionary<string, PropertyInfo> properties) : WrappedTask(runner, properties)
 {
-    public IBuildEngine BuildEngine { get; set; } = null!;
-
-    public ITaskHost? HostObject { get; set; }
-
-    public void SetPropertyValue(TaskPropertyInfo property, object value) => properties[property.Name].SetValue(runner, value);
-
-    public object? GetPropertyValue(TaskPropertyInfo property) => properties[property.Name].GetValue(runner);
-
-    public void Cancel() => (runner as ICancelableTask)?.Cancel();
-
-    public bool Execute()
+    public override bool Execute()
     {
-        runner.BuildEngine = BuildEngine;
-        runner.HostObject = HostObject;
+        Inner.BuildEngine = BuildEngine;
+        Inner.HostObject = HostObject;
         var run = RegisteredRun();
-        if (run is null || ListsTests()) return runner.Execute();
+        if (run is null || ListsTests()) return Inner.Execute();
 
-        var parameters = properties.Where(p => p.Value.CanWrite).ToDictionary(p => p.Key, p => p.Value.GetValue(runner), StringComparer.OrdinalIgnoreCase);
+        var parameters = Properties.Where(p => p.Value.CanWrite).ToDictionary(p => p.Key, p => p.Value.GetValue(Inner), StringComparer.OrdinalIgnoreCase);
         var plan = run.Before(BuildEngine, parameters);
         if (plan is { Hit: true }) return true;
         if (plan?.OwnTrx is { } trx) AddLogger("trx;LogFileName=" + trx);
         // Microsoft.Testing.Platform's task logs the run's summary; the counts are read from it.
         var recorder = plan is { CountsFromMessages: true } ? new RecordingBuildEngine(BuildEngine) { Messages = [] } : null;
-        runner.BuildEngine = recorder ?? BuildEngine;
+        Inner.BuildEngine = recorder ?? BuildEngine;
 
         var started = Stopwatch.GetTimestamp();
         var succeeded = false;
         try
         {
-            succeeded = runner.Execute();
+            succeeded = Inner.Execute();
         }
         finally
         {
@@ -57,7 +47,7 @@ public sealed class CachedTestRunTask(ITask runner, IReadOnlyDictionary<string, 
         Value("VSTestListTests") is true
         || (Value("TestingPlatformCommandLineArguments") is string arguments && arguments.Contains("--list-tests", StringComparison.Ordinal));
 
-    private object? Value(string name) => properties.TryGetValue(name, out var property) ? property.GetValue(runner) : null;
+    private object? Value(string name) => Properties.TryGetValue(name, out var property) ? property.GetValue(Inner) : null;
 
     /// <summary>The step the targets registered for this test assembly, when CacheTests is on and the cache is enabled.</summary>
     private RemoteCacheTestRun? RegisteredRun()
@@ -76,7 +66,7 @@ public sealed class CachedTestRunTask(ITask runner, IReadOnlyDictionary<string, 
 
     private void AddLogger(string logger)
     {
-        if (!properties.TryGetValue("VSTestLogger", out var property) || property.PropertyType != typeof(string[])) return;
-        property.SetValue(runner, ((string[]?)property.GetValue(runner) ?? []).Append(logger).ToArray());
+        if (!Properties.TryGetValue("VSTestLogger", out var property) || property.PropertyType != typeof(string[])) return;
+        property.SetValue(Inner, ((string[]?)property.GetValue(Inner) ?? []).Append(logger).ToArray());
     }
 }

@@ -82,7 +82,7 @@ internal static class Report
         File.WriteAllText(file, without + "\n\n" + section);
     }
 
-    private static void Target(StringBuilder text, string name, double value, Func<double, bool> met, string unit) =>
+    internal static void Target(StringBuilder text, string name, double value, Func<double, bool> met, string unit) =>
         text.AppendLine(Invariant($"| {name} | {Measured(value, met)} {unit} | {(double.IsNaN(value) ? "not measured" : met(value) ? "yes" : "**no**")} |"));
 
     /// <summary>Two decimals, or three where two would round a miss onto the limit (a "1.30 ×" that missed 1.3).</summary>
@@ -94,7 +94,7 @@ internal static class Report
             : value.ToString("0.000", CultureInfo.InvariantCulture);
     }
 
-    private static string Cell(double value, string format) => double.IsNaN(value) ? "–" : value.ToString(format, CultureInfo.InvariantCulture);
+    internal static string Cell(double value, string format) => double.IsNaN(value) ? "–" : value.ToString(format, CultureInfo.InvariantCulture);
 
     public static double MedianOf(IEnumerable<double> values)
     {
@@ -103,5 +103,5 @@ internal static class Report
         return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
     }
 
-    private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+    internal static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 }

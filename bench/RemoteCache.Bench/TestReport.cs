@@ -19,7 +19,7 @@ internal static class TestReport
 
         var text = new StringBuilder();
         text.AppendLine(Heading).AppendLine();
-        text.AppendLine(Invariant($"{DateTime.UtcNow:yyyy-MM-dd}, .NET SDK {sdkVersion}, {Environment.ProcessorCount} cores, {shape}. Each run is a fresh `dotnet test` (or `dotnet build` for the no-op row) of the whole solution with MSBuild node reuse off, after `sync`; cold runs {options.Repeat} times, the others {options.FastRepeat} times (median shown). A clean checkout moves the build outputs out of the tree, as in the solution benchmark. A round of warm runs is: clean checkout, `dotnet test` with a warm local tier, `dotnet build` (unmeasured: `dotnet test` builds only the test projects and what they reference), the no-op `dotnet build`, then `dotnet test` again with and without the SDK; \"paired\" is the median over the rounds of each run's time over its round's no-op build, which cancels the machine's drift. The SDK's runs pass `-p:CacheTests=true`; no result logger is asked for, so the SDK adds its own TRX file to read the counts from."));
+        text.AppendLine(Report.Invariant($"{DateTime.UtcNow:yyyy-MM-dd}, .NET SDK {sdkVersion}, {Environment.ProcessorCount} cores, {shape}. Each run is a fresh `dotnet test` (or `dotnet build` for the no-op row) of the whole solution with MSBuild node reuse off, after `sync`; cold runs {options.Repeat} times, the others {options.FastRepeat} times (median shown). A clean checkout moves the build outputs out of the tree, as in the solution benchmark. A round of warm runs is: clean checkout, `dotnet test` with a warm local tier, `dotnet build` (unmeasured: `dotnet test` builds only the test projects and what they reference), the no-op `dotnet build`, then `dotnet test` again with and without the SDK; \"paired\" is the median over the rounds of each run's time over its round's no-op build, which cancels the machine's drift. The SDK's runs pass `-p:CacheTests=true`; no result logger is asked for, so the SDK adds its own TRX file to read the counts from."));
         text.AppendLine();
         text.AppendLine("| scenario | median (s) | × no-op build | × no-op build, paired | × cold `dotnet test` without SDK | runs (s) | CPU time, median (s) | compiles hit / missed | test runs hit / missed (last run) |");
         text.AppendLine("|---|---|---|---|---|---|---|---|---|");
@@ -28,11 +28,11 @@ internal static class TestReport
             var last = runs[^1];
             var median = Median(scenario);
             var counted = last.Records.Count > 0;
-            text.AppendLine(Invariant($"| {scenario} | {median:0.0} | {median / noOp:0.00} | {Cell(Paired(scenario))} | {median / cold:0.00} | {string.Join(", ", runs.Select(r => r.Seconds.ToString("0.0", CultureInfo.InvariantCulture)))} | {Cell(Cpu(scenario), "0.0")} | {(counted ? $"{last.Hits()} / {last.Count("miss")}" : "–")} | {(counted ? $"{last.Hits("test")} / {last.Count("miss", "test")}" : "–")} |"));
+            text.AppendLine(Report.Invariant($"| {scenario} | {median:0.0} | {median / noOp:0.00} | {Report.Cell(Paired(scenario), "0.00")} | {median / cold:0.00} | {string.Join(", ", runs.Select(r => r.Seconds.ToString("0.0", CultureInfo.InvariantCulture)))} | {Report.Cell(Cpu(scenario), "0.0")} | {(counted ? $"{last.Hits()} / {last.Count("miss")}" : "–")} | {(counted ? $"{last.Hits("test")} / {last.Count("miss", "test")}" : "–")} |"));
         }
         text.AppendLine();
         text.AppendLine("| target | measured | met |").AppendLine("|---|---|---|");
-        Target(text, "`dotnet test` again with nothing changed, SDK with CacheTests: costs what a no-op build costs (≤ 1.3 × no-op build, paired)", Paired(TestScenarios.AgainWith), r => r <= 1.3, "×");
+        Report.Target(text, "`dotnet test` again with nothing changed, SDK with CacheTests: costs what a no-op build costs (≤ 1.3 × no-op build, paired)", Paired(TestScenarios.AgainWith), r => r <= 1.3, "×");
         // Not targets of the issue: what the cache saves, and what it costs when it cannot help.
         Reference(text, "(for reference) `dotnet test` from a clean checkout with a warm local tier, × no-op build (paired)", Paired(TestScenarios.WarmLocal), "×");
         Reference(text, "(for reference) `dotnet test` again with nothing changed, without the SDK, × no-op build (paired)", Paired(TestScenarios.AgainWithout), "×");
@@ -41,13 +41,6 @@ internal static class TestReport
         return text.ToString();
     }
 
-    private static void Target(StringBuilder text, string name, double value, Func<double, bool> met, string unit) =>
-        text.AppendLine(Invariant($"| {name} | {Cell(value)} {unit} | {(double.IsNaN(value) ? "not measured" : met(value) ? "yes" : "**no**")} |"));
-
     private static void Reference(StringBuilder text, string name, double value, string unit) =>
-        text.AppendLine(Invariant($"| {name} | {Cell(value)} {unit} | – |"));
-
-    private static string Cell(double value, string format = "0.00") => double.IsNaN(value) ? "–" : value.ToString(format, CultureInfo.InvariantCulture);
-
-    private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+        text.AppendLine(Report.Invariant($"| {name} | {Report.Cell(value, "0.00")} {unit} | – |"));
 }

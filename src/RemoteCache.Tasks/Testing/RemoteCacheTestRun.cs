@@ -95,14 +95,14 @@ public sealed class RemoteCacheTestRun : CacheTaskBase
         var outcomePath = Path.Combine(folder, "outcome.json");
         var zipPath = Path.Combine(folder, "results.zip");
         ITaskItem[] outputs = [new TaskItem(outcomePath, new Dictionary<string, string> { ["Role"] = "outcome" }), new TaskItem(zipPath, new Dictionary<string, string> { ["Role"] = "results" })];
+        var resultsDirectory = ResultsDirectory(parameters);
         var restore = WithSettings(new RemoteCacheRestore
         {
             Outputs = outputs,
             ExplainMisses = ExplainMisses,
-            FingerprintOf = () => TestRunFingerprinter.Compute(Inputs(parameters)),
+            FingerprintOf = () => TestRunFingerprinter.Compute(Inputs(parameters, resultsDirectory)),
         });
         restore.Execute();
-        var resultsDirectory = ResultsDirectory(parameters);
         var plan = new TestRunPlan(restore.Fingerprint, outcomePath, zipPath, resultsDirectory, outputs, TestResultsArchive.Snapshot(resultsDirectory))
         {
             CountsFromMessages = IsTestingPlatform(parameters),
@@ -180,7 +180,7 @@ public sealed class RemoteCacheTestRun : CacheTaskBase
         return WithSettings(new RemoteCacheSave { Fingerprint = plan.Fingerprint, Outputs = plan.Outputs }).Execute();
     }
 
-    private TestRunInputs Inputs(IReadOnlyDictionary<string, object?> parameters)
+    private TestRunInputs Inputs(IReadOnlyDictionary<string, object?> parameters, string resultsDirectory)
     {
         var assembly = Path.GetFullPath(TestAssembly);
         var settingFiles = new List<string>();
@@ -204,7 +204,7 @@ public sealed class RemoteCacheTestRun : CacheTaskBase
             ProjectDirectory = ProjectDirectory,
             OutputDirectory = Path.GetDirectoryName(assembly)!,
             // Microsoft.Testing.Platform writes its results into the output folder by default.
-            ExcludedDirectory = ResultsDirectory(parameters),
+            ExcludedDirectory = resultsDirectory,
             Settings = parameters
                 .Where(p => !NotFingerprinted.ContainsKey(p.Key))
                 .Select(p => KeyValuePair.Create(p.Key, p.Key == "TestingPlatformCommandLineArguments" ? WithoutResultsDirectory(Text(p.Value)) : Text(p.Value)))
@@ -248,17 +248,19 @@ public sealed class RemoteCacheTestRun : CacheTaskBase
         if (parameters.GetValueOrDefault("VSTestResultsDirectory") is ITaskItem { ItemSpec.Length: > 0 } results) return results.GetMetadata("FullPath");
         if (!IsTestingPlatform(parameters)) return Path.Combine(Directory.GetCurrentDirectory(), "TestResults");
         var arguments = CommandLine.Split(parameters.GetValueOrDefault("TestingPlatformCommandLineArguments") as string ?? "");
-        var given = arguments.SkipWhile(a => a != "--results-directory").Skip(1).FirstOrDefault();
+        var given = arguments.SkipWhile(a => a != ResultsDirectoryOption).Skip(1).FirstOrDefault();
         return given is not null
             ? Path.GetFullPath(given, Path.GetDirectoryName(Path.GetFullPath(TestAssembly))!)
             : Path.Combine(Path.GetDirectoryName(Path.GetFullPath(TestAssembly))!, "TestResults");
     }
 
+    private const string ResultsDirectoryOption = "--results-directory";
+
     /// <summary>The runner's arguments without where results go (an agent's temp folder must not make every run miss).</summary>
     private static string WithoutResultsDirectory(string arguments)
     {
         var parts = CommandLine.Split(arguments);
-        var at = parts.IndexOf("--results-directory");
+        var at = parts.IndexOf(ResultsDirectoryOption);
         if (at >= 0) parts.RemoveRange(at, Math.Min(2, parts.Count - at));
         return string.Join(' ', parts);
     }
